@@ -43,7 +43,12 @@ export class ProfileBuilder {
 
   /** locationId interns a single-function location for a frame. */
   locationId(frame: FrameSpec): number {
-    const fnId = this.functionId(frame.name, frame.file ?? '', frame.startLine ?? 0, frame.systemName ?? frame.name);
+    const fnId = this.functionId(
+      frame.name,
+      frame.file ?? '',
+      frame.startLine ?? 0,
+      frame.systemName ?? frame.name,
+    );
     const line = frame.line ?? 0;
     const column = frame.column ?? 0;
     const address = frame.address ?? 0;
@@ -93,7 +98,9 @@ export class ProfileBuilder {
   /** addSample adds a sample with a leaf-first stack of location ids. */
   addSample(locationIdsLeafFirst: number[], values: number[], labels?: Label[]): void {
     if (values.length !== this.profile.sampleTypes.length) {
-      throw new Error(`sample has ${values.length} values, profile has ${this.profile.sampleTypes.length} types`);
+      throw new Error(
+        `sample has ${values.length} values, profile has ${this.profile.sampleTypes.length} types`,
+      );
     }
     this.profile.samples.push(
       labels && labels.length > 0
