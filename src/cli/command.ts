@@ -42,7 +42,9 @@ export function parseCommandArgs<O extends OptionSpec>(
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]} (see 'autoprof ${command} --help')`);
+    throw new UsageError(
+      `${command}: ${(err as Error).message.split('\n')[0]} (see 'autoprof ${command} --help')`,
+    );
   }
 }
 
@@ -56,9 +58,15 @@ export function wantsHelp(argv: string[]): boolean {
 }
 
 /** parsePositiveInt reads a flag value that must be a positive integer. */
-export function parsePositiveInt(command: string, flag: string, value: string | undefined, fallback: number): number {
+export function parsePositiveInt(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${command}: --${flag} takes a positive whole number, got '${value}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${command}: --${flag} takes a positive whole number, got '${value}'`);
   return n;
 }

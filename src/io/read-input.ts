@@ -9,13 +9,15 @@ export function readInputBytes(path: string): Uint8Array {
     if (path === '-') {
       raw = readFileSync(0);
     } else {
-      if (statSync(path).isDirectory()) throw new AutoprofError(`${path}: is a directory, expected a profile file`);
+      if (statSync(path).isDirectory())
+        throw new AutoprofError(`${path}: is a directory, expected a profile file`);
       raw = readFileSync(path);
     }
   } catch (err) {
     if (err instanceof AutoprofError) throw err;
     const code = (err as { code?: string }).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new AutoprofError(`${path}: ${reason}`);
   }
   return maybeGunzip(raw, path);

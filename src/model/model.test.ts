@@ -20,7 +20,7 @@ test('merge sums equal stacks and aligns sample types', () => {
   assert.deepEqual(foldedOf(merged, 1), ['main;alloc 100', 'main;work 7']);
   // functions are interned once across inputs
   assert.equal(merged.functions.filter((f) => f.name === 'main').length, 1);
-  merged.functions.forEach((f, i) => assert.equal(f.id, i + 1));
+  for (const [i, f] of merged.functions.entries()) assert.equal(f.id, i + 1);
 });
 
 test('merge keeps samples with different labels apart', () => {
