@@ -1,0 +1,170 @@
+/**
+ * Collapsed ("folded") stacks, as written by FlameGraph's stackcollapse-*.pl, inferno,
+ * async-profiler `collapsed` and py-spy `--format raw`: one line per stack,
+ *
+ *     root;caller;leaf 42
+ *
+ * frames root first joined by ';', then whitespace and a count. The count may be a decimal
+ * (flamegraph.pl accepts `\d+(\.\d*)?`). Blank lines are ignored; any other line that does not
+ * have this shape (comments, headers) is skipped and reported once through `options.warn`.
+ */
+import { FormatError } from '../errors.js';
+import { ProfileBuilder } from '../model/builder.js';
+import type { Profile } from '../model/profile.js';
+import { defaultSampleTypeIndex, frameNamesRootFirst } from '../model/profile.js';
+import { decodeText, looksLikeText } from './text-decode.js';
+import type { FormatExporter, FormatImporter, ImportOptions } from './types.js';
+
+const FORMAT = 'collapsed';
+
+/** COUNT is the count field; flamegraph.pl accepts integers and decimals. */
+const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * PERF_SCRIPT_FRAME is a perf-script frame line: indented hex address, symbol, (module). Those
+ * belong to the perf-script importer even when a symbol happens to end in a number.
+ */
+const PERF_SCRIPT_FRAME = /^\s+[0-9a-fA-F]+\s+\S/;
+
+/** SNIFF_BYTES bounds the work `sniff` does on a large input. */
+const SNIFF_BYTES = 64 * 1024;
+const SNIFF_LINES = 200;
+
+/** CollapsedLine is one parsed line: frames root first and the count. */
+export interface CollapsedLine {
+  frames: string[];
+  count: number;
+}
+
+/** parseCollapsedLine parses one line; undefined when it is not a collapsed-stack line. */
+export function parseCollapsedLine(line: string): CollapsedLine | undefined {
+  // A scan instead of one regex: a backtracking `(.*)\s+(\d+)$` is quadratic on long runs of
+  // spaces, and input lines can be megabytes long.
+  const trimmed = line.trimEnd();
+  let cut = trimmed.length - 1;
+  while (cut >= 0 && !isSpace(trimmed.charCodeAt(cut))) cut--;
+  if (cut < 0) return undefined;
+  const countText = trimmed.slice(cut + 1);
+  if (!COUNT.test(countText)) return undefined;
+  const stack = trimmed.slice(0, cut).trimEnd();
+  if (stack === '') return undefined;
+  const count = Number(countText);
+  if (!Number.isFinite(count)) return undefined;
+  return { frames: stack.split(';'), count };
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0b || code === 0x0c || code === 0x0d;
+}
+
+/** sniffCollapsed says whether most non-empty lines of the text prefix are collapsed lines. */
+export function sniffCollapsed(bytes: Uint8Array): boolean {
+  if (!looksLikeText(bytes)) return false;
+  const text = decodeText(bytes, SNIFF_BYTES);
+  const firstChar = text.trimStart()[0];
+  if (firstChar === '{' || firstChar === '[') return false;
+  const lines = text.split('\n');
+  // The last line may be cut in the middle by the prefix limit.
+  if (bytes.length > SNIFF_BYTES && lines.length > 1) lines.pop();
+  let valid = 0;
+  let considered = 0;
+  for (const raw of lines) {
+    if (considered >= SNIFF_LINES) break;
+    const line = stripCr(raw);
+    if (line.trim() === '') continue;
+    if (PERF_SCRIPT_FRAME.test(line)) return false;
+    considered++;
+    if (parseCollapsedLine(line)) valid++;
+  }
+  return valid > 0 && valid * 5 >= considered * 4;
+}
+
+/** importCollapsed parses collapsed stacks into one profile with a `samples/count` type. */
+export function importCollapsed(bytes: Uint8Array, options: ImportOptions): Profile {
+  const text = decodeText(bytes);
+  const builder = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
+  let invalid = 0;
+  let firstInvalidLine = 0;
+  let valid = 0;
+  let lineNo = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    const line = stripCr(text.slice(start, end));
+    start = end + 1;
+    if (line.trim() === '') continue;
+    const parsed = parseCollapsedLine(line);
+    if (!parsed) {
+      if (invalid === 0) firstInvalidLine = lineNo;
+      invalid++;
+      continue;
+    }
+    valid++;
+    builder.addStackRootFirst(parsed.frames, [parsed.count]);
+  }
+  if (valid === 0 && invalid > 0) {
+    throw new FormatError(
+      FORMAT,
+      `no valid "stack count" line among ${invalid} lines`,
+      `${options.source}:${firstInvalidLine}`,
+    );
+  }
+  if (invalid > 0) {
+    options.warn?.(
+      `${FORMAT}: skipped ${invalid} invalid lines, first at line ${firstInvalidLine} of ${options.source}`,
+    );
+  }
+  return builder.build();
+}
+
+/**
+ * profileToCollapsed writes one line per distinct stack (frame names root first) with the
+ * summed value of one sample type, sorted by stack like `stackcollapse | sort`. Stacks whose
+ * sum is zero are left out. Frame names are written as they are: a ';' inside a name cannot be
+ * escaped in this format; line breaks become spaces so one stack stays one line.
+ */
+export function profileToCollapsed(
+  profile: Profile,
+  sampleTypeIndex = defaultSampleTypeIndex(profile),
+): string {
+  if (sampleTypeIndex < 0 || sampleTypeIndex >= profile.sampleTypes.length) {
+    throw new RangeError(`sample type index ${sampleTypeIndex} out of range`);
+  }
+  const totals = new Map<string, number>();
+  for (const sample of profile.samples) {
+    const value = sample.values[sampleTypeIndex];
+    if (value === 0) continue;
+    const key = frameNamesRootFirst(profile, sample)
+      .map((n) => n.replace(/[\r\n]+/g, ' '))
+      .join(';');
+    totals.set(key, (totals.get(key) ?? 0) + value);
+  }
+  const keys = [...totals.keys()].filter((k) => totals.get(k) !== 0 && k !== '');
+  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((k) => `${k} ${formatCount(totals.get(k)!)}\n`).join('');
+}
+
+/** formatCount prints integers without a fraction and decimals without float noise. */
+function formatCount(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(15)));
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/** collapsedImporter reads folded stacks. */
+export const collapsedImporter: FormatImporter = {
+  name: FORMAT,
+  sniff: sniffCollapsed,
+  importProfiles: (bytes, options) => [importCollapsed(bytes, options)],
+};
+
+/** collapsedExporter writes folded stacks of the profile's default sample type. */
+export const collapsedExporter: FormatExporter = {
+  name: FORMAT,
+  exportProfile: (profile) => new TextEncoder().encode(profileToCollapsed(profile)),
+};
