@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# setup.sh: everything a fresh machine needs to build and test autoprof, idempotently.
+# Safe to run again and again: each step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: autoprof needs Node.js >= 20 (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
+
+# npm packages: reinstall only when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Debian packages the collectors and tests use (perf, bpftrace, a JDK, gcc); each is optional
+# for the product and the tests skip with a printed reason when one cannot be installed.
+bash scripts/install-system-deps.sh
+
+echo "setup: building" >&2
+npm run --silent build
