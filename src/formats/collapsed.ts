@@ -73,6 +73,8 @@ export function sniffCollapsed(bytes: Uint8Array): boolean {
     const line = stripCr(raw);
     if (line.trim() === '') continue;
     if (PERF_SCRIPT_FRAME.test(line)) return false;
+    // Comment lines are common headers of hand-edited files; they neither count for nor against.
+    if (line.startsWith('#') || line.startsWith('//')) continue;
     considered++;
     if (parseCollapsedLine(line)) valid++;
   }
