@@ -133,7 +133,13 @@ export class JfrProfileSet {
       case 'profiler.WallClockSample': {
         const e = this.decode(cls, chunk);
         this.lastWeight = e.num('samples');
-        this.add('wall', this.correlation(e, false), e.ref('stackTrace'), [this.lastWeight]);
+        const corr = this.correlation(e, true);
+        // In wall mode async-profiler records runnable threads only here, so they double as CPU.
+        const state = constString(this.constant(chunk, 'jdk.types.ThreadState', e.ref('state')), 'name');
+        if (state === 'STATE_RUNNABLE' && this.event === 'wall') {
+          this.add('cpu', corr, e.ref('stackTrace'), [this.lastWeight]);
+        }
+        this.add('wall', corr, e.ref('stackTrace'), [this.lastWeight]);
         return;
       }
       case 'jdk.ObjectAllocationInNewTLAB': {
