@@ -1,0 +1,163 @@
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { AutoprofError, FormatError, UsageError } from '../errors.js';
+import { type CollapseOptions, StackCollapser } from '../formats/stackcollapse-perf.js';
+import type { Command, CommandIo } from './command.js';
+import { parseCommandArgs } from './command.js';
+
+const usage = `Usage: autoprof collapse [--pid] [--tid] [--kernel] [--jit] [--all] [--addrs]
+                         [--event-filter EVENT] [FILE|-]
+
+Folds 'perf script' output into one line per distinct stack, 'comm;root;...;leaf count',
+sorted by stack: a drop-in for FlameGraph's stackcollapse-perf.pl (same output, byte for
+byte). Reads FILE (gzipped or not, detected by content) or standard input, streaming: memory
+grows with the number of distinct stacks, not with the input size.
+
+Options:
+  --pid                 include the PID with the process name (comm-PID)
+  --tid                 include the PID and TID with the process name (comm-PID/TID)
+  --kernel              annotate kernel frames with _[k]
+  --jit                 annotate JIT frames (/tmp/perf-PID.map) with _[j]
+  --all                 all annotations (--kernel --jit)
+  --addrs               include raw addresses where symbols can't be found
+  --event-filter EVENT  keep only this event (default: the first event type seen)
+
+Counts are sums of the sample period when perf prints one, else sample counts. As in
+FlameGraph's own test goldens, Java frames are tidied only for processes named exactly 'java'.
+--inline, --context and --srcline (addr2line) are not supported.
+
+Example:
+  perf script | autoprof collapse > out.folded
+`;
+
+/** MAX_LISTED_WARNINGS caps per-line stderr noise on garbage input; the rest are counted. */
+const MAX_LISTED_WARNINGS = 20;
+
+/** OUTPUT_BATCH_CHARS groups output lines into writes of about this size. */
+const OUTPUT_BATCH_CHARS = 1 << 20;
+
+function inputError(path: string, err: unknown): AutoprofError {
+  if (err instanceof AutoprofError) return err;
+  const code = (err as { code?: string }).code;
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory, expected perf script output'
+          : (err as Error).message;
+  return new AutoprofError(`${path}: ${reason}`);
+}
+
+/** rawChunks reads the file or stdin, turning read errors into one-line input errors. */
+async function* rawChunks(path: string): AsyncGenerator<Buffer> {
+  const source = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of source) yield chunk as Buffer;
+  } catch (err) {
+    throw inputError(path, err);
+  }
+}
+
+/**
+ * inputChunks yields the input's bytes, gunzipping on the fly when the first two bytes are the
+ * gzip magic (content, never the file name, decides).
+ */
+async function* inputChunks(path: string): AsyncGenerator<Buffer> {
+  const iterator = rawChunks(path);
+  let first = await iterator.next();
+  // A one-byte first chunk cannot show the magic; stdin may deliver that.
+  while (!first.done && first.value.length < 2) {
+    const more = await iterator.next();
+    if (more.done) break;
+    first = { done: false, value: Buffer.concat([first.value, more.value]) };
+  }
+  if (first.done) return;
+  const head = first.value;
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
+    yield head;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+    return;
+  }
+  const gunzip = createGunzip();
+  const feed = (async () => {
+    try {
+      let chunk: Buffer | undefined = head;
+      while (chunk !== undefined) {
+        if (!gunzip.write(chunk)) await new Promise((resolve) => gunzip.once('drain', resolve));
+        const r = await iterator.next();
+        chunk = r.done ? undefined : r.value;
+      }
+      gunzip.end();
+    } catch (err) {
+      gunzip.destroy(err as Error);
+    }
+  })();
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof AutoprofError) throw err;
+    throw new FormatError('gzip', `corrupt or truncated gzip data: ${(err as Error).message}`, path);
+  }
+  await feed;
+}
+
+/** collapseStream runs the collapser over a file or stdin and writes the folded lines. */
+export async function collapseStream(path: string, options: CollapseOptions, io: CommandIo): Promise<number> {
+  let unrecognized = 0;
+  const collapser = new StackCollapser(options, (message) => {
+    if (message.startsWith('Unrecognized line')) {
+      unrecognized++;
+      if (unrecognized > MAX_LISTED_WARNINGS) return;
+    }
+    io.stderr(`${message}\n`);
+  });
+  for await (const chunk of inputChunks(path)) collapser.pushBytes(chunk);
+  collapser.end();
+  if (unrecognized > MAX_LISTED_WARNINGS) {
+    io.stderr(
+      `autoprof: collapse: ${unrecognized} unrecognized lines in total (first ${MAX_LISTED_WARNINGS} shown)\n`,
+    );
+  }
+  let batch = '';
+  for (const line of collapser.sortedLines()) {
+    batch += line;
+    if (batch.length >= OUTPUT_BATCH_CHARS) {
+      io.stdout(Buffer.from(batch, 'latin1'));
+      batch = '';
+    }
+  }
+  if (batch.length > 0) io.stdout(Buffer.from(batch, 'latin1'));
+  return 0;
+}
+
+/** collapseCommand is `autoprof collapse`, the stackcollapse-perf.pl drop-in. */
+export const collapseCommand: Command = {
+  name: 'collapse',
+  summary: 'fold perf script output (a drop-in for stackcollapse-perf.pl)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('collapse', argv, {
+      pid: { type: 'boolean' },
+      tid: { type: 'boolean' },
+      kernel: { type: 'boolean' },
+      jit: { type: 'boolean' },
+      all: { type: 'boolean' },
+      addrs: { type: 'boolean' },
+      'event-filter': { type: 'string' },
+    });
+    if (positionals.length > 1)
+      throw new UsageError('collapse: expected at most one input file (see --help)');
+    const options: CollapseOptions = {
+      pid: values.pid,
+      tid: values.tid,
+      kernel: values.kernel,
+      jit: values.jit,
+      all: values.all,
+      addrs: values.addrs,
+      eventFilter: values['event-filter'],
+    };
+    return collapseStream(positionals[0] ?? '-', options, io);
+  },
+};
