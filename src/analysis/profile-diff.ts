@@ -1,0 +1,329 @@
+import { UsageError } from '../errors.js';
+import { mergeProfiles } from '../model/merge.js';
+import type { Profile, ValueType } from '../model/profile.js';
+import { defaultSampleTypeIndex } from '../model/profile.js';
+import { frameOrigin, isOwnFrame } from './frame-origin.js';
+import { type FunctionShareTable, functionKey, functionShares } from './function-shares.js';
+import { mannWhitneyU, UTestError, uTestMinP } from './stats.js';
+
+/**
+ * DiffThresholds are the documented, configurable classification rules (share points are
+ * percentage points of the profile's total for the compared sample type).
+ */
+export interface DiffThresholds {
+  /** changePoints: a flat-share change beyond this many points is a regression or improvement. */
+  changePoints: number;
+  /** hotspotPct: a new (or removed) hotspot has more than this self share on its side. */
+  hotspotPct: number;
+  /** alpha: significance level of the two-sided Mann-Whitney U test on per-run shares. */
+  alpha: number;
+}
+
+export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = { changePoints: 5, hotspotPct: 1, alpha: 0.05 };
+
+export type ChangeKind = 'regression' | 'improvement' | 'new_hotspot' | 'removed_hotspot';
+
+/** Significance is the U test on per-run self shares; absent when a side has one run. */
+export interface Significance {
+  test: 'mann-whitney-u';
+  p: number;
+  n_base: number;
+  n_head: number;
+  significant: boolean;
+  /** note explains a test that could not reach alpha, as benchstat does. */
+  note?: string;
+}
+
+/** FunctionChange is one function whose share moved, attributed to the program's own frame. */
+export interface FunctionChange {
+  kind: ChangeKind;
+  function: string;
+  file: string;
+  origin: ReturnType<typeof frameOrigin>;
+  /** attributed_to is the nearest own frame on the heaviest path to `function`. */
+  attributed_to: { function: string; file: string; line: number };
+  /** stack is the heaviest call path root..function on the side where it is larger. */
+  stack: string[];
+  base: { self_pct: number; total_pct: number };
+  head: { self_pct: number; total_pct: number };
+  delta: { self_pts: number; total_pts: number };
+  significance: Significance | null;
+  /** gating is whether this change may trip the gate (significant, or single-run sides). */
+  gating: boolean;
+}
+
+/** TotalComparison compares the per-run sum of the sample type (e.g. CPU time per run). */
+export interface TotalComparison {
+  sample_type: ValueType;
+  base: number[];
+  head: number[];
+  base_median: number;
+  head_median: number;
+  delta_pct: number;
+  significance: Significance | null;
+}
+
+/** ProfileDiff is the whole comparison of two sides. */
+export interface ProfileDiff {
+  sample_type: ValueType;
+  runs: { base: number; head: number };
+  thresholds: DiffThresholds;
+  regressions: FunctionChange[];
+  improvements: FunctionChange[];
+  new_hotspots: FunctionChange[];
+  removed_hotspots: FunctionChange[];
+  totals: TotalComparison;
+  notes: string[];
+}
+
+/**
+ * diffProfiles compares base runs with head runs on one sample type: per function self and total
+ * shares (pooled over each side's runs), classified by the thresholds, tested for significance
+ * across runs when each side has several, and ranked by the size of the change.
+ */
+export function diffProfiles(
+  baseRuns: Profile[],
+  headRuns: Profile[],
+  options: { sampleType?: string; thresholds?: Partial<DiffThresholds> } = {},
+): ProfileDiff {
+  if (baseRuns.length === 0 || headRuns.length === 0)
+    throw new UsageError('diff: each side needs at least one profile');
+  const thresholds = { ...DEFAULT_DIFF_THRESHOLDS, ...options.thresholds };
+  const sampleType = chooseSampleType(baseRuns, headRuns, options.sampleType);
+  const project = (runs: Profile[]) => runs.map((p) => functionShares(p, typeIndexOf(p, sampleType)));
+  const basePerRun = project(baseRuns);
+  const headPerRun = project(headRuns);
+  const basePooled = mergeSide(baseRuns, sampleType);
+  const headPooled = mergeSide(headRuns, sampleType);
+  const baseShares = functionShares(basePooled.profile, basePooled.typeIndex);
+  const headShares = functionShares(headPooled.profile, headPooled.typeIndex);
+
+  const notes: string[] = [];
+  const multiRun = baseRuns.length > 1 && headRuns.length > 1;
+  const minP = uTestMinP(Math.min(baseRuns.length, headRuns.length));
+  if (multiRun && minP > thresholds.alpha) {
+    notes.push(
+      `too few runs to detect a change at alpha=${thresholds.alpha}: with ${baseRuns.length} and ${headRuns.length} runs the smallest possible p is ${minP.toFixed(3)}`,
+    );
+  }
+  if (!multiRun)
+    notes.push('one run on a side: changes are judged by thresholds alone, without a significance test');
+
+  const changes: FunctionChange[] = [];
+  const keys = new Set([...baseShares.functions.keys(), ...headShares.functions.keys()]);
+  for (const key of keys) {
+    const b = baseShares.functions.get(key);
+    const h = headShares.functions.get(key);
+    const baseSelf = (b?.selfShare ?? 0) * 100;
+    const headSelf = (h?.selfShare ?? 0) * 100;
+    const kind = classify(
+      baseSelf,
+      headSelf,
+      b !== undefined && b.self !== 0,
+      h !== undefined && h.self !== 0,
+      thresholds,
+    );
+    if (!kind) continue;
+    const significance = multiRun ? testShares(key, basePerRun, headPerRun, thresholds.alpha) : null;
+    const grewInHead = headSelf >= baseSelf;
+    const side = grewInHead ? headPooled : basePooled;
+    const name = (h ?? b)?.name ?? key;
+    const file = (h ?? b)?.file ?? '';
+    const path = heaviestPath(side.profile, side.typeIndex, key);
+    changes.push({
+      kind,
+      function: name,
+      file,
+      origin: frameOrigin(name, file),
+      attributed_to: path.own,
+      stack: path.stack,
+      base: { self_pct: round(baseSelf), total_pct: round((b?.totalShare ?? 0) * 100) },
+      head: { self_pct: round(headSelf), total_pct: round((h?.totalShare ?? 0) * 100) },
+      delta: {
+        self_pts: round(headSelf - baseSelf),
+        total_pts: round(((h?.totalShare ?? 0) - (b?.totalShare ?? 0)) * 100),
+      },
+      significance,
+      gating: significance === null || significance.significant,
+    });
+  }
+  const byMagnitude = (a: FunctionChange, b: FunctionChange) =>
+    Math.abs(b.delta.self_pts) - Math.abs(a.delta.self_pts);
+  const ofKind = (k: ChangeKind) => changes.filter((c) => c.kind === k).sort(byMagnitude);
+  return {
+    sample_type: sampleType,
+    runs: { base: baseRuns.length, head: headRuns.length },
+    thresholds,
+    regressions: ofKind('regression'),
+    improvements: ofKind('improvement'),
+    new_hotspots: ofKind('new_hotspot'),
+    removed_hotspots: ofKind('removed_hotspot'),
+    totals: compareTotals(sampleType, basePerRun, headPerRun, thresholds.alpha),
+    notes,
+  };
+}
+
+function classify(
+  baseSelf: number,
+  headSelf: number,
+  inBase: boolean,
+  inHead: boolean,
+  t: DiffThresholds,
+): ChangeKind | undefined {
+  if (!inBase && inHead && headSelf > t.hotspotPct) return 'new_hotspot';
+  if (inBase && !inHead && baseSelf > t.hotspotPct) return 'removed_hotspot';
+  if (headSelf - baseSelf > t.changePoints) return 'regression';
+  if (baseSelf - headSelf > t.changePoints) return 'improvement';
+  return undefined;
+}
+
+function testShares(
+  key: string,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+  alpha: number,
+): Significance {
+  const shares = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.selfShare ?? 0);
+  return uTest(shares(base), shares(head), alpha);
+}
+
+function uTest(base: number[], head: number[], alpha: number): Significance {
+  const minP = uTestMinP(Math.min(base.length, head.length));
+  let p = 1;
+  try {
+    p = mannWhitneyU(base, head).p;
+  } catch (err) {
+    if (!(err instanceof UTestError)) throw err;
+  }
+  const significance: Significance = {
+    test: 'mann-whitney-u',
+    p: Number(p.toPrecision(4)),
+    n_base: base.length,
+    n_head: head.length,
+    significant: p < alpha,
+  };
+  if (minP > alpha)
+    significance.note = `need more runs: the smallest possible p with these counts is ${minP.toFixed(3)}`;
+  return significance;
+}
+
+function compareTotals(
+  sampleType: ValueType,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+  alpha: number,
+): TotalComparison {
+  const b = base.map((t) => t.total);
+  const h = head.map((t) => t.total);
+  const bm = medianOf(b);
+  const hm = medianOf(h);
+  return {
+    sample_type: sampleType,
+    base: b,
+    head: h,
+    base_median: bm,
+    head_median: hm,
+    delta_pct: bm === 0 ? 0 : round(((hm - bm) / bm) * 100),
+    significance: b.length > 1 && h.length > 1 ? uTest(b, h, alpha) : null,
+  };
+}
+
+function medianOf(values: number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * heaviestPath finds the call path root..function that carries most of the function's value,
+ * and the nearest frame on it (from the function towards the root) that is the program's own.
+ */
+export function heaviestPath(
+  profile: Profile,
+  typeIndex: number,
+  key: string,
+): { stack: string[]; own: { function: string; file: string; line: number } } {
+  const paths = new Map<
+    string,
+    { value: number; frames: Array<{ name: string; file: string; line: number }> }
+  >();
+  for (const sample of profile.samples) {
+    const value = sample.values[typeIndex];
+    if (value === 0) continue;
+    const frames: Array<{ name: string; file: string; line: number }> = [];
+    let found = false;
+    for (let i = sample.locationIds.length - 1; i >= 0 && !found; i--) {
+      const loc = profile.locations[sample.locationIds[i] - 1];
+      for (let j = loc.lines.length - 1; j >= 0; j--) {
+        const fn = profile.functions[loc.lines[j].functionId - 1];
+        frames.push({ name: fn.name, file: fn.filename, line: loc.lines[j].line });
+        if (functionKey(fn.name, fn.filename) === key) {
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) continue;
+    const pathKey = frames.map((f) => f.name).join(';');
+    const entry = paths.get(pathKey);
+    if (entry) entry.value += Math.abs(value);
+    else paths.set(pathKey, { value: Math.abs(value), frames });
+  }
+  let best: { value: number; frames: Array<{ name: string; file: string; line: number }> } | undefined;
+  for (const entry of paths.values()) if (!best || entry.value > best.value) best = entry;
+  const frames = best?.frames ?? [];
+  let own = frames[frames.length - 1];
+  for (let i = frames.length - 1; i >= 0; i--) {
+    if (isOwnFrame(frames[i].name, frames[i].file)) {
+      own = frames[i];
+      break;
+    }
+  }
+  return {
+    stack: frames.map((f) => f.name),
+    own: own ? { function: own.name, file: own.file, line: own.line } : { function: key, file: '', line: 0 },
+  };
+}
+
+function chooseSampleType(base: Profile[], head: Profile[], wanted?: string): ValueType {
+  const all = [...base, ...head];
+  const has = (t: ValueType) =>
+    all.every((p) => p.sampleTypes.some((s) => s.type === t.type && s.unit === t.unit));
+  if (wanted) {
+    const [type, unit] = wanted.split('/');
+    const candidate = head[0].sampleTypes.find(
+      (t) => t.type === type && (unit === undefined || t.unit === unit),
+    );
+    if (!candidate || !has(candidate)) {
+      throw new UsageError(
+        `diff: sample type '${wanted}' is not in every profile (head has ${typesOf(head[0])})`,
+      );
+    }
+    return candidate;
+  }
+  const preferred = head[0].sampleTypes[defaultSampleTypeIndex(head[0])];
+  if (preferred && has(preferred)) return preferred;
+  const common = head[0].sampleTypes.find(has);
+  if (!common)
+    throw new UsageError(
+      `diff: base and head share no sample type (base ${typesOf(base[0])}, head ${typesOf(head[0])})`,
+    );
+  return common;
+}
+
+function typesOf(p: Profile): string {
+  return p.sampleTypes.map((t) => `${t.type}/${t.unit}`).join(', ');
+}
+
+function typeIndexOf(p: Profile, t: ValueType): number {
+  return p.sampleTypes.findIndex((s) => s.type === t.type && s.unit === t.unit);
+}
+
+function mergeSide(runs: Profile[], t: ValueType): { profile: Profile; typeIndex: number } {
+  const profile = runs.length === 1 ? runs[0] : mergeProfiles(runs);
+  return { profile, typeIndex: typeIndexOf(profile, t) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
