@@ -9,6 +9,12 @@ import { basename } from 'node:path';
 import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
 import { collapsedImporter, importCollapsed, profileToCollapsed } from '../../src/formats/collapsed.js';
+import {
+  flamebearerExporter,
+  flamebearerImporter,
+  importFlamebearer,
+  profileToFlamebearer,
+} from '../../src/formats/flamebearer.js';
 import { importPstats, importPstatsStats, pstatsImporter } from '../../src/formats/pstats.js';
 import { frameNamesRootFirst, type Profile } from '../../src/model/profile.js';
 import { corporaSkipReason, corpusPath } from '../corpora.js';
@@ -90,6 +96,56 @@ test('collapsed: every speedscope stackcollapse sample and gprof2dot collapse in
     assert.deepEqual(aggregate(again), aggregate(profile), basename(file));
   }
   t.diagnostic(`round-tripped ${files.length} collapsed files`);
+});
+
+// --- flamebearer ----------------------------------------------------------------------------
+
+const FLAMEBEARER_JSON = 'pyroscope-AGPL/pkg/og/structs/flamebearer/convert/testdata/profile.json';
+
+test('flamebearer: Pyroscope render response imports and re-exports byte-identical levels', (t) => {
+  const skip = corporaSkipReason('pyroscope-AGPL');
+  if (skip) return t.skip(skip);
+  const bytes = new Uint8Array(readFileSync(corpusPath(FLAMEBEARER_JSON)));
+  const original = JSON.parse(new TextDecoder().decode(bytes));
+  assert.ok(flamebearerImporter.sniff(bytes));
+  const [profile] = flamebearerImporter.importProfiles(bytes, { source: FLAMEBEARER_JSON });
+  const total = profile.samples.reduce((sum, s) => sum + s.values[0], 0);
+  assert.equal(total, original.flamebearer.numTicks, 'self values add up to numTicks');
+  assert.equal(profile.name, original.metadata.name);
+  // Pyroscope lays out the same tree the same way: names order, levels and counters match.
+  const again = profileToFlamebearer(profile, 0);
+  assert.deepEqual(again.names, original.flamebearer.names);
+  assert.deepEqual(again.levels, original.flamebearer.levels);
+  assert.equal(again.numTicks, original.flamebearer.numTicks);
+  assert.equal(again.maxSelf, original.flamebearer.maxSelf);
+  // import -> export -> import keeps stacks and values, and metadata units and rate.
+  const exported = flamebearerExporter.exportProfile(profile);
+  const [reimported] = importFlamebearer(exported, { source: 'exported' });
+  assert.deepEqual(aggregate(reimported), aggregate(profile));
+  const meta = JSON.parse(new TextDecoder().decode(exported)).metadata;
+  assert.deepEqual([meta.units, meta.sampleRate], [original.metadata.units, original.metadata.sampleRate]);
+  t.diagnostic(
+    `${profile.samples.length} stacks, ${original.flamebearer.names.length} names, ${original.flamebearer.levels.length} levels`,
+  );
+});
+
+test('flamebearer: the Pyroscope profile truncated or corrupted is a FormatError, never a crash', (t) => {
+  const skip = corporaSkipReason('pyroscope-AGPL');
+  if (skip) return t.skip(skip);
+  const bytes = new Uint8Array(readFileSync(corpusPath(FLAMEBEARER_JSON)));
+  for (let cut = 0; cut < bytes.length; cut += 7) {
+    assert.throws(
+      () => importFlamebearer(bytes.subarray(0, cut), { source: 'cut' }),
+      FormatError,
+      `cut at ${cut}`,
+    );
+  }
+  const doc = JSON.parse(new TextDecoder().decode(bytes));
+  doc.flamebearer.levels[3][0] = 10_000;
+  assert.throws(
+    () => importFlamebearer(new TextEncoder().encode(JSON.stringify(doc)), { source: 'moved' }),
+    /outside every node/,
+  );
 });
 
 // --- pstats ----------------------------------------------------------------------------------
