@@ -22,6 +22,7 @@ interface IndexCase {
   testName: string | null;
   options: string;
   expectedCount: number;
+  expected_profile_string: string[];
   expected_collapsed: string[];
 }
 
@@ -123,4 +124,38 @@ function firstDifference(actual: string, expected: string): string {
     }
   }
   return 'differs';
+}
+
+test('jfr-parser corpus: LabelsSnapshot labels per sample match the pprof goldens', { skip }, () => {
+  const dir = corpusPath('jfr-parser', 'parser', 'testdata');
+  const read = (name: string) => maybeGunzip(readFileSync(`${dir}/${name}`), name);
+  const index = JSON.parse(readFileSync(corpusPath('jfr-parser', 'INDEX.json'), 'utf8')) as CorpusIndex;
+  let compared = 0;
+  for (const c of index.cases.filter((x) => x.input_present && x.labels)) {
+    const labels = decodeLabelsSnapshot(read(c.labels ?? ''), c.labels ?? '');
+    // threadLabels off: jfr-parser adds no thread label, so samples split exactly as in its output.
+    const profiles = importFromJfr(read(c.jfr), c.jfr, { labels, threadLabels: false });
+    c.expected_profile_string.forEach((golden, i) => {
+      // pprof's Profile.String() lists each sample's labels as `key:[value]`.
+      const expected = countLabels(
+        read(golden)
+          .toString()
+          .matchAll(/(\w+):\[([^\]]*)\]/g),
+        (m) => m[0],
+      );
+      const actual = countLabels(
+        profiles[i].samples.flatMap((s) => s.labels ?? []),
+        (l) => `${l.key}:[${l.str}]`,
+      );
+      assert.deepEqual(actual, expected, golden);
+      compared += expected.length;
+    });
+  }
+  assert.ok(compared > 0, 'some labelled goldens were compared');
+});
+
+function countLabels<T>(items: Iterable<T>, key: (item: T) => string): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }

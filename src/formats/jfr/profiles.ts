@@ -332,7 +332,9 @@ export class JfrProfileSet {
       const spanName = corr.spanName !== 0 ? snap.strings.get(corr.spanName) : undefined;
       if (spanName) labels.push({ key: 'span_name', str: spanName });
     }
-    if (corr.thread) labels.push({ key: 'thread_name', str: corr.thread });
+    // The agent's snapshot may already carry a thread_name; its value wins over the JFR one.
+    if (corr.thread && !labels.some((l) => l.key === 'thread_name'))
+      labels.push({ key: 'thread_name', str: corr.thread });
     return labels.length > 0 ? labels : undefined;
   }
 
