@@ -78,6 +78,9 @@ test('sniff accepts folded stacks and rejects perf script, JSON and binary', () 
   assert.equal(collapsedImporter.sniff(enc('{"flamebearer": 1}')), false);
   assert.equal(collapsedImporter.sniff(new Uint8Array([0x0a, 0x04, 0, 1, 0x20, 0x31])), false);
   assert.equal(collapsedImporter.sniff(enc('hello world\nthis is prose\nnot stacks 1\n')), false);
+  const pprofDump =
+    'PeriodType: cpu nanoseconds\nSamples:\ncpu/nanoseconds\n   10000000: 1 2 3 \n   10000000: 4 5 \n';
+  assert.equal(collapsedImporter.sniff(enc(pprofDump)), false);
 });
 
 test('profileToCollapsed aggregates, sorts and picks the sample type', () => {

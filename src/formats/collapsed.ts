@@ -46,8 +46,10 @@ export function parseCollapsedLine(line: string): CollapsedLine | undefined {
   if (cut < 0) return undefined;
   const countText = trimmed.slice(cut + 1);
   if (!COUNT.test(countText)) return undefined;
-  const stack = trimmed.slice(0, cut).trimEnd();
-  if (stack === '') return undefined;
+  // Only one separator character is removed, like flamegraph.pl's lazy `\s+?`: stackcollapse
+  // writes frames that are a lone space ("write0_[j];  3"), and they must survive.
+  const stack = trimmed.slice(0, cut);
+  if (stack.trim() === '') return undefined;
   const count = Number(countText);
   if (!Number.isFinite(count)) return undefined;
   return { frames: stack.split(';'), count };
@@ -76,7 +78,8 @@ export function sniffCollapsed(bytes: Uint8Array): boolean {
     // Comment lines are common headers of hand-edited files; they neither count for nor against.
     if (line.startsWith('#') || line.startsWith('//')) continue;
     considered++;
-    if (parseCollapsedLine(line)) valid++;
+    // An indented line is a dump of something else (pprof's debug text has "   10: 1 2 3").
+    if (!isSpace(line.charCodeAt(0)) && parseCollapsedLine(line)) valid++;
   }
   return valid > 0 && valid * 5 >= considered * 4;
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
@@ -96,6 +96,31 @@ test('collapsed: every speedscope stackcollapse sample and gprof2dot collapse in
     assert.deepEqual(aggregate(again), aggregate(profile), basename(file));
   }
   t.diagnostic(`round-tripped ${files.length} collapsed files`);
+});
+
+test('collapsed: FlameGraph and inferno stackcollapse outputs re-export byte for byte', (t) => {
+  const skip = corporaSkipReason('flamegraph') ?? corporaSkipReason('inferno');
+  if (skip) return t.skip(skip);
+  const dirs = [
+    corpusPath('flamegraph/test/results'),
+    corpusPath('inferno/tests/data/collapse-perf/results'),
+  ];
+  let files = 0;
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir)) {
+      const bytes = new Uint8Array(readFileSync(`${dir}/${name}`));
+      // An empty output (no events) is nobody's format by content; it still imports.
+      if (bytes.length > 0) assert.ok(collapsedImporter.sniff(bytes), `sniff ${name}`);
+      const warnings: string[] = [];
+      const profile = importCollapsed(bytes, { source: name, warn: (w) => warnings.push(w) });
+      assert.deepEqual(warnings, [], name);
+      // stackcollapse output is one sorted line per distinct stack, exactly what the exporter writes.
+      assert.equal(profileToCollapsed(profile), new TextDecoder().decode(bytes), name);
+      files++;
+    }
+  }
+  assert.ok(files >= 90, `expected the FlameGraph and inferno result files, found ${files}`);
+  t.diagnostic(`${files} stackcollapse outputs re-exported identically`);
 });
 
 // --- flamebearer ----------------------------------------------------------------------------
