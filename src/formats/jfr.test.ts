@@ -77,7 +77,13 @@ test('jfr: sniff says "not mine" for other formats and short input', () => {
   const wrongMagic = Uint8Array.from(good);
   wrongMagic[2] = 0x53; // 'FLS\0'
   assert.equal(jfrImporter.sniff(wrongMagic), false);
-  assert.equal(jfrImporter.sniff(good.subarray(0, 10)), false);
+  assert.equal(jfrImporter.sniff(good.subarray(0, 3)), false);
+  // Cut short after the magic: still JFR, so the importer reports where it is broken.
+  assert.equal(jfrImporter.sniff(good.subarray(0, 10)), true);
+  assert.throws(
+    () => jfrImporter.importProfiles(good.subarray(0, 10), { source: 'cut.jfr' }),
+    /cut\.jfr offset \d+/,
+  );
   assert.equal(jfrImporter.sniff(new TextEncoder().encode('main;foo 1\n')), false);
   assert.throws(() => importFromJfr(wrongMagic, 'x.jfr'), FormatError);
 });

@@ -1,6 +1,6 @@
 import { FormatError } from '../errors.js';
 import type { Profile } from '../model/profile.js';
-import { CHUNK_HEADER_SIZE, forEachEvent, hasJfrMagic } from './jfr/chunk.js';
+import { forEachEvent, hasJfrMagic } from './jfr/chunk.js';
 import { type JfrProfileOptions, JfrProfileSet } from './jfr/profiles.js';
 import { JfrReader } from './jfr/reader.js';
 import type { FormatImporter, ImportOptions } from './types.js';
@@ -37,7 +37,8 @@ export function importFromJfr(bytes: Uint8Array, source: string, options: JfrPro
 /** jfrImporter is the registry entry for JFR. */
 export const jfrImporter: FormatImporter = {
   name: 'jfr',
-  // The magic plus room for a header: shorter input cannot be a chunk, so it is "not mine".
-  sniff: (bytes) => bytes.length >= CHUNK_HEADER_SIZE && hasJfrMagic(bytes),
+  // The magic alone decides: a file cut short after 'FLR\0' is a broken recording, which the
+  // user should hear about as such rather than as "unknown format".
+  sniff: (bytes) => hasJfrMagic(bytes),
   importProfiles: (bytes: Uint8Array, options: ImportOptions) => importFromJfr(bytes, options.source),
 };
