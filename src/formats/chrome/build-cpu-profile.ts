@@ -35,7 +35,7 @@ export const CPU_SAMPLE_TYPES = [
  * buildCpuProfile turns V8 CPU profile data into a Profile. Consecutive samples of the same
  * node become one model sample (count = samples merged) in time order. A sample is weighted
  * by the time until the next sample, as speedscope and DevTools do, so the last sample weighs
- * nothing; time runs monotonically (a negative delta is clamped, as V8 occasionally emits them).
+ * nothing; time runs monotonically (V8 occasionally emits a negative delta; see `now`).
  * The synthetic `(root)` frame is dropped; `(program)`, `(idle)` and `(garbage collector)` stay.
  */
 export function buildCpuProfile(
@@ -63,7 +63,10 @@ export function buildCpuProfile(
   let negative = 0;
   let dangling = 0;
   let elapsed = 0;
-  let now = 0; // running maximum of `elapsed`: the clock never goes back
+  // `now` is the clock read where the sampled node id changes, never going back: V8 emits the
+  // odd negative delta, and clamping only at changes reproduces speedscope's weights exactly.
+  let now = 0;
+  let lastId = Number.NaN;
   let runNode = -1;
   let runStart = 0;
   let runCount = 0;
@@ -78,7 +81,8 @@ export function buildCpuProfile(
     if (delta < 0) negative++;
     else if (i > 0 && delta > 0) positiveDeltas.push(delta);
     elapsed += delta;
-    if (elapsed > now || i === 0) now = Math.max(elapsed, 0);
+    if (samples[i] !== lastId && (i === 0 || elapsed > now)) now = elapsed;
+    lastId = samples[i];
     let node = indexById.get(samples[i]);
     if (node === undefined) {
       if (options.danglingRefs === 'error')
@@ -95,6 +99,7 @@ export function buildCpuProfile(
     }
     runCount++;
   }
+  if (elapsed > now) now = elapsed;
   flush(now);
 
   if (negative > 0) options.warn?.(`${reader.source}: ${negative} negative time deltas clamped to zero`);
