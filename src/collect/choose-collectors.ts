@@ -49,11 +49,31 @@ export function runtimeOf(argv: string[], readFirstLine: (program: string) => st
     while (args.length > 0 && (args[0].includes('=') || args[0].startsWith('-'))) args = args.slice(1);
   }
   if (args.length === 0) return 'native';
+  const inner = shellCommandWords(args);
+  if (inner) return runtimeOf(inner, readFirstLine);
   const direct = runtimeOfProgram(args[0]);
   if (direct) return direct;
   const shebang = interpreterOfShebang(readFirstLine(args[0]) ?? '');
   if (shebang) return runtimeOfProgram(shebang[0]) ?? 'native';
   return 'native';
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash']);
+
+/**
+ * shellCommandWords looks inside `sh -c 'CMD ...'`: the runtime is that of CMD's first word
+ * (after VAR=value assignments, quotes removed). Only a first guess: a script can run anything.
+ */
+export function shellCommandWords(argv: string[]): string[] | undefined {
+  if (!SHELLS.has(basename(argv[0]))) return undefined;
+  const c = argv.findIndex((a, i) => i > 0 && /^-[a-z]*c[a-z]*$/.test(a));
+  if (c < 0 || argv[c + 1] === undefined) return undefined;
+  const words = argv[c + 1]
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/^["']|["';]+$/g, ''))
+    .filter((w) => w !== '' && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) && w !== 'exec');
+  return words.length > 0 ? words : undefined;
 }
 
 /** COLLECTORS_FOR_RUNTIME: the profiler each runtime gets besides `system`. */
