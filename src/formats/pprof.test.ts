@@ -230,12 +230,6 @@ test('dangling references and shape errors are FormatErrors with precise message
   );
   assertBroken(
     handMade((p) => {
-      p.function[1].id = 0;
-    }),
-    /function #2 has id 0/,
-  );
-  assertBroken(
-    handMade((p) => {
       p.sample[0].label[0].key = -1;
     }),
     /label key refers to string -1/,
@@ -275,4 +269,27 @@ test('random mutations of a valid profile either import or throw FormatError, qu
   }
   assert.ok(refused > 100 && imported > 0, `imported ${imported}, refused ${refused}`);
   assert.ok(performance.now() - start < 5000);
+});
+
+test('function id 0 (written by .NET exporters) is accepted and referenced', () => {
+  const p = importPprof(
+    handMade((pb) => {
+      pb.function[1].id = 0;
+      pb.location[1].line[1].functionId = 0;
+    }),
+    'dotnet.pb',
+  );
+  assert.deepEqual(frameNamesRootFirst(p, p.samples[0]), ['main', 'work', 'inlined']);
+});
+
+test('a function table with every id unset gets positional ids, as .NET exporters assume', () => {
+  const p = importPprof(
+    handMade((pb) => {
+      for (const f of pb.function) f.id = 0;
+      pb.location[0].line[0].functionId = 1;
+      pb.location[1].line = [new PbLine({ functionId: 3 }), new PbLine({ functionId: 2 })];
+    }),
+    'dotnet.pb',
+  );
+  assert.deepEqual(frameNamesRootFirst(p, p.samples[0]), ['main', 'work', 'inlined']);
 });

@@ -190,12 +190,17 @@ function str(ctx: Ctx, index: Numeric, what: string, offset?: number): string {
   return ctx.strings[i];
 }
 
-/** buildIdIndex maps pprof ids to dense 0-based indexes, rejecting zero and duplicate ids. */
+/**
+ * buildIdIndex maps pprof ids to dense 0-based indexes, rejecting duplicate ids. Id 0 is reserved
+ * by profile.proto, but some .NET exporters leave every function id unset and reference
+ * functions by position (1-based), which Pyroscope accepts: a table whose ids are all 0 gets
+ * positional ids. A single id 0 is accepted too, and a reference to 0 resolves to it.
+ */
 function buildIdIndex(ctx: Ctx, ids: Numeric[], what: string, offsets: number[]): Map<number, number> {
   const index = new Map<number, number>();
+  const positional = ids.length > 1 && ids.every((id) => id === 0);
   for (let i = 0; i < ids.length; i++) {
-    const id = toUint64(ids[i]);
-    if (id === 0) throw broken(ctx, `${what} #${i + 1} has id 0`, offsets[i]);
+    const id = positional ? i + 1 : toUint64(ids[i]);
     if (index.has(id)) throw broken(ctx, `${what} #${i + 1} repeats id ${id}`, offsets[i]);
     index.set(id, i);
   }
@@ -275,9 +280,9 @@ function convertLocations(
     const lines: Line[] = [];
     for (const ln of l.line as PbLine[]) {
       const rawFn = toUint64(ln.functionId);
-      // pprof allows a line without a function (id 0); it carries nothing the model can show.
-      if (rawFn === 0) continue;
       const f = functionIds.get(rawFn);
+      // pprof allows a line without a function (id 0); it carries nothing the model can show.
+      if (f === undefined && rawFn === 0) continue;
       if (f === undefined)
         throw broken(ctx, `location #${i + 1} refers to function id ${rawFn}, which does not exist`, at);
       const column = toInt64(ln.column);
