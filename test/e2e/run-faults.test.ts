@@ -42,7 +42,12 @@ async function run(
   let stderr = '';
   const status = await runWith(
     ['--out', dir, ...args],
-    { stdout: () => {}, stderr: (t) => void (stderr += t) },
+    {
+      stdout: () => {},
+      stderr: (t) => {
+        stderr += t;
+      },
+    },
     registry,
   );
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as RunManifest;
