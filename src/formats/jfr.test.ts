@@ -71,6 +71,14 @@ test('jfr: several chunks are read and merged; sampleRate and truncatedFrame opt
   ]);
 });
 
+test('jfr: lock durations stay in ticks like jfr-parser unless ticksToNanos is set', () => {
+  const locks = syntheticChunk(samples.slice(4), 2_000_000_000);
+  const [raw] = importFromJfr(locks, 'ticks.jfr', { threadLabels: false });
+  const [nanos] = importFromJfr(locks, 'ticks.jfr', { threadLabels: false, ticksToNanos: true });
+  assert.deepEqual(raw.samples[0].values, [2, 750]);
+  assert.deepEqual(nanos.samples[0].values, [2, 375]);
+});
+
 test('jfr: sniff says "not mine" for other formats and short input', () => {
   const good = syntheticChunk(samples);
   assert.equal(jfrImporter.sniff(good), true);

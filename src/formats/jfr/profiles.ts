@@ -23,6 +23,12 @@ export interface JfrProfileOptions {
   truncatedFrame?: boolean;
   /** threadLabels adds a `thread_name` label per sample (default true). */
   threadLabels?: boolean;
+  /**
+   * ticksToNanos converts lock and park `duration`s from JFR ticks to nanoseconds. Off by
+   * default because jfr-parser (hence Pyroscope) reports the raw tick count as "delay
+   * nanoseconds"; the two agree only when the chunk's ticksPerSecond is 1e9.
+   */
+  ticksToNanos?: boolean;
 }
 
 /** SampleKind is one output profile: its metric name, sample types and period type. */
@@ -67,6 +73,25 @@ export const SAMPLE_KINDS = {
 
 type KindName = keyof typeof SAMPLE_KINDS;
 
+/** WeightedEvent says which profile an event feeds and which field (if any) is its amount. */
+interface WeightedEvent {
+  kind: KindName;
+  amount?: string;
+  /** withContext: jfr-parser reads contextId/span fields of this event for labels. */
+  withContext: boolean;
+}
+
+/** WEIGHTED_EVENTS are the events that add [count, amount] (or [count]) to one profile. */
+const WEIGHTED_EVENTS: Record<string, WeightedEvent> = {
+  'jdk.ObjectAllocationInNewTLAB': { kind: 'inTlab', amount: 'tlabSize', withContext: true },
+  'jdk.ObjectAllocationOutsideTLAB': { kind: 'outTlab', amount: 'allocationSize', withContext: true },
+  'jdk.ObjectAllocationSample': { kind: 'allocSample', amount: 'weight', withContext: false },
+  'jdk.JavaMonitorEnter': { kind: 'lock', amount: 'duration', withContext: true },
+  'jdk.ThreadPark': { kind: 'threadPark', amount: 'duration', withContext: false },
+  'profiler.LiveObject': { kind: 'liveObject', withContext: false },
+  'profiler.Malloc': { kind: 'malloc', amount: 'size', withContext: false },
+};
+
 /** Correlation is what, besides the stack, tells samples apart (as in jfr-parser). */
 interface Correlation {
   contextId: number;
@@ -93,12 +118,17 @@ interface KindState {
  * JfrProfileSet turns decoded JFR events into one Profile per sample kind, following
  * grafana/jfr-parser's pprof conversion so output matches what Pyroscope ingests: frame names
  * are `class.method` with '/'-separated class names, samples are merged per stack-trace id,
- * CPU and wall samples weigh one sampling period, lock and park delays are the raw `duration`.
+ * CPU and wall samples weigh one sampling period, lock and park delays are the raw `duration`
+ * (JFR ticks, see `ticksToNanos`).
  */
 export class JfrProfileSet {
   private readonly states = new Map<KindName, KindState>();
   private readonly period: number;
-  /** lastWeight is the weight of the last wall-clock batch: jfr-parser reuses it for later CPU samples. */
+  /**
+   * lastWeight is the count each event adds. jfr-parser keeps one values array across events, so
+   * after a wall-clock batch its `samples` count stays in the first slot and weighs every later
+   * event too; reproduced so totals match what Pyroscope shows for the same file.
+   */
   private lastWeight = 1;
   /** event is async-profiler's "event" setting ("cpu", "wall", "itimer", ...). */
   private event = '';
@@ -142,61 +172,20 @@ export class JfrProfileSet {
         this.add('wall', corr, e.ref('stackTrace'), [this.lastWeight]);
         return;
       }
-      case 'jdk.ObjectAllocationInNewTLAB': {
-        const e = this.decode(cls, chunk);
-        this.add('inTlab', this.correlation(e, true), e.ref('stackTrace'), [
-          this.lastWeight,
-          e.num('tlabSize'),
-        ]);
-        return;
-      }
-      case 'jdk.ObjectAllocationOutsideTLAB': {
-        const e = this.decode(cls, chunk);
-        const values = [this.lastWeight, e.num('allocationSize')];
-        this.add('outTlab', this.correlation(e, true), e.ref('stackTrace'), values);
-        return;
-      }
-      case 'jdk.ObjectAllocationSample': {
-        const e = this.decode(cls, chunk);
-        this.add('allocSample', this.correlation(e, false), e.ref('stackTrace'), [
-          this.lastWeight,
-          e.num('weight'),
-        ]);
-        return;
-      }
-      case 'jdk.JavaMonitorEnter': {
-        const e = this.decode(cls, chunk);
-        this.add('lock', this.correlation(e, true), e.ref('stackTrace'), [
-          this.lastWeight,
-          e.num('duration'),
-        ]);
-        return;
-      }
-      case 'jdk.ThreadPark': {
-        const e = this.decode(cls, chunk);
-        this.add('threadPark', this.correlation(e, false), e.ref('stackTrace'), [
-          this.lastWeight,
-          e.num('duration'),
-        ]);
-        return;
-      }
-      case 'profiler.LiveObject': {
-        const e = this.decode(cls, chunk);
-        this.add('liveObject', this.correlation(e, false), e.ref('stackTrace'), [this.lastWeight]);
-        return;
-      }
-      case 'profiler.Malloc': {
-        const e = this.decode(cls, chunk);
-        this.add('malloc', this.correlation(e, false), e.ref('stackTrace'), [this.lastWeight, e.num('size')]);
-        return;
-      }
       case 'jdk.ActiveSetting': {
         const e = this.decode(cls, chunk);
         if (e.str('name') === 'event') this.event = e.str('value') ?? '';
         return;
       }
-      default:
+      default: {
+        const rule = WEIGHTED_EVENTS[cls.name];
+        if (!rule) return;
+        const e = this.decode(cls, chunk);
+        const values = [this.lastWeight];
+        if (rule.amount) values.push(this.amount(e, rule.amount, chunk));
+        this.add(rule.kind, this.correlation(e, rule.withContext), e.ref('stackTrace'), values);
         return;
+      }
     }
   }
 
@@ -216,6 +205,13 @@ export class JfrProfileSet {
     }
     out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return out.map(([, p]) => p);
+  }
+
+  /** amount reads an event's size or delay; durations are JFR ticks unless ticksToNanos is set. */
+  private amount(e: DecodedEvent, field: string, chunk: JfrChunk): number {
+    const v = e.num(field);
+    const tps = chunk.header.ticksPerSecond;
+    return field === 'duration' && this.options.ticksToNanos && tps > 0 ? Math.round((v * 1e9) / tps) : v;
   }
 
   private decode(cls: JfrClass, chunk: JfrChunk): DecodedEvent {

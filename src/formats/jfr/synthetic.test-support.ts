@@ -196,7 +196,7 @@ function be64(v: number): number[] {
 }
 
 /** syntheticChunk writes one chunk holding the given events. */
-export function syntheticChunk(samples: SyntheticSample[]): Uint8Array {
+export function syntheticChunk(samples: SyntheticSample[], ticksPerSecond = 1_000_000_000): Uint8Array {
   const events = samples.flatMap(eventBytes);
   const cp = constantPoolEvent();
   const meta = metadataEvent();
@@ -218,7 +218,7 @@ export function syntheticChunk(samples: SyntheticSample[]): Uint8Array {
     ...be64(1_700_000_000_000_000_000),
     ...be64(5_000_000_000),
     ...be64(1000),
-    ...be64(1_000_000_000),
+    ...be64(ticksPerSecond),
     0,
     0,
     0,
