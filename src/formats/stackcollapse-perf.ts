@@ -293,11 +293,133 @@ export function perlNumberString(n: number | bigint): string {
 }
 
 /**
+ * MAX_CACHED_LINES bounds the frame-line cache. Past it the cache is dropped and refilled, so
+ * memory stays flat on inputs whose every line is distinct (e.g. JIT code at fresh addresses).
+ */
+const MAX_CACHED_LINES = 1 << 18;
+
+/**
+ * hashRange is FNV-1a over `text[start, end)`, salted with the Java-tidy flag because the same
+ * line tidies differently for a `java` process.
+ */
+function hashRange(text: string, start: number, end: number, javaTidy: boolean): number {
+  let h = javaTidy ? 0x01000193 : 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/**
+ * sameRange compares `key` with `text` at `start`. A plain loop: on V8, `startsWith` with a
+ * position into a megabyte chunk measured several times slower per call.
+ */
+function sameRange(key: string, text: string, start: number): boolean {
+  for (let k = key.length - 1; k >= 0; k--)
+    if (key.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
+  return true;
+}
+
+/** MAX_PROBES bounds a lookup, so colliding lines cost a few compares, then a plain parse. */
+const MAX_PROBES = 8;
+
+/**
+ * FrameLineTable caches tidied frame lines (line text -> frame ids) in an open-addressing table
+ * that is probed with a range of the input chunk, so a hit allocates nothing. It holds at most
+ * MAX_CACHED_LINES entries and starts over when full.
+ */
+class FrameLineTable {
+  private mask = 1023;
+  private hashes = new Int32Array(1024);
+  private keys: (string | undefined)[] = new Array(1024);
+  private values: number[][] = new Array(1024);
+  private size = 0;
+
+  get(text: string, start: number, end: number, hash: number): number[] | undefined {
+    const len = end - start;
+    for (let p = 0, i = hash & this.mask; p < MAX_PROBES; p++, i = (i + 1) & this.mask) {
+      const key = this.keys[i];
+      if (key === undefined) return undefined;
+      if (this.hashes[i] === hash && key.length === len && sameRange(key, text, start)) return this.values[i];
+    }
+    return undefined;
+  }
+
+  set(line: string, hash: number, ids: number[]): void {
+    if (this.size >= MAX_CACHED_LINES) this.reset(1024);
+    else if (this.size * 2 >= this.mask) this.grow();
+    for (let p = 0, i = hash & this.mask; p < MAX_PROBES; p++, i = (i + 1) & this.mask) {
+      if (this.keys[i] === undefined) {
+        this.keys[i] = line;
+        this.hashes[i] = hash;
+        this.values[i] = ids;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  private reset(capacity: number): void {
+    this.mask = capacity - 1;
+    this.hashes = new Int32Array(capacity);
+    this.keys = new Array(capacity);
+    this.values = new Array(capacity);
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const { keys, hashes, values } = this;
+    this.reset((this.mask + 1) * 2);
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j];
+      if (key !== undefined) this.set(key, hashes[j], values[j]);
+    }
+  }
+}
+
+/** StackNode is a node of the trie of frame ids that holds the folded counts. */
+interface StackNode {
+  frame: number;
+  children: Map<number, StackNode> | undefined;
+  /** count is undefined until a sample ends here (a period of "00" counts as 0 but still prints). */
+  count: number | bigint | undefined;
+}
+
+function childOf(node: StackNode, frame: number): StackNode {
+  let children = node.children;
+  if (children === undefined) {
+    children = new Map();
+    node.children = children;
+  }
+  let child = children.get(frame);
+  if (child === undefined) {
+    child = { frame, children: undefined, count: undefined };
+    children.set(frame, child);
+  }
+  return child;
+}
+
+function addCount(prev: number | bigint | undefined, period: number | bigint): number | bigint {
+  if (typeof prev !== 'bigint' && typeof period === 'number') {
+    const next = (prev ?? 0) + period;
+    if (Number.isSafeInteger(next)) return next;
+  }
+  return BigInt(prev ?? 0) + BigInt(period);
+}
+
+/**
  * StackCollapser is fed perf-script text (latin1 strings, any chunking) and accumulates folded
- * stack counts. Memory is the map of distinct stacks plus one partial line.
+ * stack counts. Memory is the distinct stacks (a trie of interned frames) plus a bounded cache
+ * of tidied frame lines and one partial line.
+ *
+ * Speed comes from two observations: frame lines repeat (the same hot addresses), so each
+ * distinct line is parsed and tidied once and later costs one map lookup; and counting in a
+ * trie of small integer ids avoids hashing a kilobyte-long stack string per sample.
  */
 export class StackCollapser {
-  private readonly counts = new Map<string, number | bigint>();
+  private readonly root: StackNode = { frame: -1, children: undefined, count: undefined };
+  private readonly frameIds = new Map<string, number>();
+  private readonly frameNames: string[] = [];
+  private readonly pnameIdsCache = new Map<string, number[]>();
+  private readonly lines = new FrameLineTable();
   private readonly includePid: boolean;
   private readonly includeTid: boolean;
   private readonly ctx: FrameTidyContext;
@@ -306,11 +428,12 @@ export class StackCollapser {
   private eventDefaulted = false;
   private eventWarned = false;
   private carry = '';
-  /** frames holds the open sample leaf first, each line's inline group reversed (see flush). */
-  private frames: string[] = [];
-  private pname: string | undefined;
-  private period: string = '1';
-  private lineNo = 0;
+  /** stack holds the open sample's frame ids leaf first, each line's inline group reversed. */
+  private stack: number[] = [];
+  /** pnameIds is the process name split at `;` (so trie paths and folded strings correspond). */
+  private pnameIds: number[] | undefined;
+  private period: number | bigint = 1;
+  private distinct = 0;
   private readonly warn: CollapseWarn;
 
   constructor(options: CollapseOptions = {}, warn: CollapseWarn = () => {}) {
@@ -343,11 +466,45 @@ export class StackCollapser {
       nl = chunk.indexOf('\n', start);
     }
     while (nl >= 0) {
-      this.line(chunk.slice(start, nl));
+      this.lineAt(chunk, start, nl);
       start = nl + 1;
       nl = chunk.indexOf('\n', start);
     }
     if (start < chunk.length) this.carry = chunk.slice(start);
+  }
+
+  /**
+   * lineAt handles `text[start, end)` without copying it when it is an indented frame line
+   * already seen: the common case costs one hash scan and one native compare.
+   */
+  private lineAt(text: string, start: number, end: number): void {
+    if (end === start) {
+      this.flush();
+      return;
+    }
+    const c0 = text.charCodeAt(start);
+    if (c0 === CC_HASH) return;
+    if (!isSpace(c0)) {
+      this.line(text.slice(start, end));
+      return;
+    }
+    const table = this.lines;
+    const hash = hashRange(text, start, end, this.ctx.javaTidy);
+    let ids = table.get(text, start, end, hash);
+    if (ids === undefined) {
+      const line = text.slice(start, end);
+      const frame = matchFrameLine(line);
+      if (frame === undefined) {
+        this.warn(`Unrecognized line: ${line}`);
+        return;
+      }
+      if (this.pnameIds === undefined) return;
+      ids = this.frameLineIds(frame);
+      table.set(line, hash, ids);
+    }
+    if (this.pnameIds === undefined) return;
+    const stack = this.stack;
+    for (let n = 0; n < ids.length; n++) stack.push(ids[n]);
   }
 
   /** pushBytes feeds raw bytes, decoded one byte per char so output is byte-exact. */
@@ -366,7 +523,6 @@ export class StackCollapser {
 
   /** line handles one line without its `\n`. */
   line(line: string): void {
-    this.lineNo++;
     if (line.length === 0) {
       this.flush();
       return;
@@ -385,12 +541,33 @@ export class StackCollapser {
       this.warn(`Unrecognized line: ${line}`);
       return;
     }
-    if (this.pname === undefined) return;
+    if (this.pnameIds === undefined) return;
+    const ids = this.frameLineIds(frame);
+    const stack = this.stack;
+    for (let n = 0; n < ids.length; n++) stack.push(ids[n]);
+  }
+
+  /**
+   * frameLineIds tidies a frame line into interned ids. Frames arrive leaf first; within a line
+   * the script keeps caller-then-inlined order, so the group is stored reversed and the whole
+   * stack read backwards at flush.
+   */
+  private frameLineIds(frame: FrameLine): number[] {
     const funcs = tidyFrameLine(frame, this.ctx);
-    if (funcs === undefined) return;
-    // Frames arrive leaf first; within a line the script keeps caller-then-inlined order, so
-    // push the group reversed and read the whole array backwards at flush.
-    for (let n = funcs.length - 1; n >= 0; n--) this.frames.push(funcs[n]);
+    if (funcs === undefined) return [];
+    const ids = new Array<number>(funcs.length);
+    for (let n = 0; n < funcs.length; n++) ids[funcs.length - 1 - n] = this.frameId(funcs[n]);
+    return ids;
+  }
+
+  private frameId(name: string): number {
+    let id = this.frameIds.get(name);
+    if (id === undefined) {
+      id = this.frameNames.length;
+      this.frameNames.push(name);
+      this.frameIds.set(name, id);
+    }
+    return id;
   }
 
   private header(line: string, h: EventHeader): void {
@@ -419,47 +596,61 @@ export class StackCollapser {
         return;
       }
     }
-    this.period = period === undefined || period === '' || period === '0' ? '1' : period;
+    // Perl truthiness again: "" and "0" mean no period (count 1); "00" is a true string worth 0.
+    if (period === undefined || period === '' || period === '0') this.period = 1;
+    else this.period = period.length <= 15 ? Number(period) : BigInt(period);
     let pname = this.includeTid ? `${h.comm}-${pid}/${tid}` : this.includePid ? `${h.comm}-${pid}` : h.comm;
     if (pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
-    this.pname = pname;
+    let ids = this.pnameIdsCache.get(pname);
+    if (ids === undefined) {
+      ids = pname.split(';').map((part) => this.frameId(part));
+      if (this.pnameIdsCache.size >= MAX_CACHED_LINES) this.pnameIdsCache.clear();
+      this.pnameIdsCache.set(pname, ids);
+    }
+    this.pnameIds = ids;
     this.ctx.javaTidy = this.javaPrefixTidy ? pname.startsWith('java') : pname === 'java';
   }
 
   private flush(): void {
-    const pname = this.pname;
-    if (pname === undefined) return;
-    const frames = this.frames;
-    let key = pname;
-    for (let n = frames.length - 1; n >= 0; n--) key += `;${frames[n]}`;
-    this.add(key, this.period);
-    this.frames = [];
-    this.pname = undefined;
-  }
-
-  private add(key: string, period: string): void {
-    const prev = this.counts.get(key);
-    if (period.length <= 15 && typeof prev !== 'bigint') {
-      const next = (prev ?? 0) + Number(period);
-      if (Number.isSafeInteger(next)) {
-        this.counts.set(key, next);
-        return;
-      }
-    }
-    this.counts.set(key, BigInt(prev ?? 0) + BigInt(period));
+    const pnameIds = this.pnameIds;
+    if (pnameIds === undefined) return;
+    let node = this.root;
+    for (let n = 0; n < pnameIds.length; n++) node = childOf(node, pnameIds[n]);
+    const stack = this.stack;
+    for (let n = stack.length - 1; n >= 0; n--) node = childOf(node, stack[n]);
+    if (node.count === undefined) this.distinct++;
+    node.count = addCount(node.count, this.period);
+    stack.length = 0;
+    this.pnameIds = undefined;
   }
 
   /** distinctStacks is the number of distinct folded stacks so far. */
   get distinctStacks(): number {
-    return this.counts.size;
+    return this.distinct;
+  }
+
+  /** entries returns every folded stack and its count, unsorted. */
+  private entries(): [string, number | bigint][] {
+    const out: [string, number | bigint][] = [];
+    const names = this.frameNames;
+    const walk = (node: StackNode, prefix: string) => {
+      if (node.children === undefined) return;
+      for (const child of node.children.values()) {
+        const key =
+          prefix === '' && node === this.root ? names[child.frame] : `${prefix};${names[child.frame]}`;
+        if (child.count !== undefined) out.push([key, child.count]);
+        walk(child, key);
+      }
+    };
+    walk(this.root, '');
+    return out;
   }
 
   /** sortedLines yields `stack count\n` lines in Perl's `sort keys` (byte) order. */
   *sortedLines(): Generator<string> {
-    const keys = Array.from(this.counts.keys()).sort();
-    for (const key of keys) {
-      yield `${key} ${perlNumberString(this.counts.get(key) as number | bigint)}\n`;
-    }
+    const entries = this.entries();
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [key, count] of entries) yield `${key} ${perlNumberString(count)}\n`;
   }
 
   /** output returns the whole collapsed text (latin1 chars = bytes). */
