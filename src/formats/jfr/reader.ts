@@ -24,12 +24,23 @@ export class JfrReader {
   compressed = true;
   /** limit is the end of the region being read (the current chunk), not only of the buffer. */
   limit: number;
+  /**
+   * workLeft bounds the values decoded from the whole file (shared by every chunk), so counts of
+   * zero-width elements, which pass the bytes-left check, still cannot add up to a hang.
+   */
+  private workLeft: number;
 
   constructor(
     readonly bytes: Uint8Array,
     readonly source: string,
   ) {
     this.limit = bytes.length;
+    this.workLeft = 16 * bytes.length + 1_000_000;
+  }
+
+  /** spend counts one decoded value against the work budget. */
+  spend(): void {
+    if (--this.workLeft < 0) this.fail('too many values for the input size');
   }
 
   /** fail throws the FormatError for "broken at this offset". */

@@ -13,20 +13,15 @@ export type JfrValue = number | boolean | string | null | bigint | JfrValue[];
 const MAX_DEPTH = 16;
 
 /**
- * ValueDecoder decodes values generically from the chunk's metadata. A work budget proportional
- * to the input bounds the total number of values, so a hostile file with huge counts of
- * zero-width elements cannot turn into a hang.
+ * ValueDecoder decodes values generically from the chunk's metadata. Every value is charged to
+ * the reader's work budget (see JfrReader.spend), so decoding time stays proportional to the input.
  */
 export class ValueDecoder {
-  private budget: number;
-
   constructor(
     private readonly r: JfrReader,
     private readonly types: JfrTypes,
     private readonly stringPool: (key: JfrKey) => string | null,
-  ) {
-    this.budget = 16 * r.bytes.length + 1_000_000;
-  }
+  ) {}
 
   /** readObject reads the fields of `cls` (an event payload or a constant). */
   readObject(cls: JfrClass, depth = 0): JfrValue {
@@ -49,7 +44,7 @@ export class ValueDecoder {
   }
 
   private readField(typeId: number, constantPool: boolean, depth: number): JfrValue {
-    if (--this.budget < 0) this.r.fail('too many values for the input size');
+    this.r.spend();
     if (constantPool) return this.r.varkey();
     const cls = this.types.byId.get(typeId);
     if (!cls) this.r.fail(`field refers to unknown type id ${typeId}`);
