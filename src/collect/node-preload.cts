@@ -25,7 +25,12 @@
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import {
+  monitorEventLoopDelay,
+  type PerformanceEntry,
+  PerformanceObserver,
+  performance,
+} from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 
 /** DEFAULT_INTERVAL_US: 1 ms sampling, measured at <= 3% overhead on a CPU-bound target. */
@@ -87,21 +92,22 @@ function install(dir: string): void {
   const gcEvents: GcEvent[] = [];
   let gcDropped = 0;
   let gcObserver: PerformanceObserver | undefined;
-  try {
-    gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (gcEvents.length >= MAX_GC_EVENTS) {
-          gcDropped++;
-          continue;
-        }
-        const detail = (entry as { detail?: { kind?: number } }).detail;
-        gcEvents.push({
-          t: performance.timeOrigin + entry.startTime,
-          durationMs: entry.duration,
-          kind: detail?.kind ?? 0,
-        });
+  const recordGc = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
+      if (gcEvents.length >= MAX_GC_EVENTS) {
+        gcDropped++;
+        continue;
       }
-    });
+      const detail = (entry as { detail?: { kind?: number } }).detail;
+      gcEvents.push({
+        t: performance.timeOrigin + entry.startTime,
+        durationMs: entry.duration,
+        kind: detail?.kind ?? 0,
+      });
+    }
+  };
+  try {
+    gcObserver = new PerformanceObserver((list) => recordGc(list.getEntries()));
     gcObserver.observe({ entryTypes: ['gc'] });
   } catch (err) {
     logFailure('gc observer', err);
@@ -145,6 +151,8 @@ function install(dir: string): void {
     window.disable();
     total.disable();
     try {
+      // Observer callbacks are delivered later; a synchronous program exits before any arrives.
+      if (gcObserver) recordGc(gcObserver.takeRecords());
       gcObserver?.disconnect();
     } catch (err) {
       logFailure('gc observer stop', err);
