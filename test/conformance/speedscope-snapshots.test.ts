@@ -4,10 +4,11 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
 import { chromeCpuprofileImporter } from '../../src/formats/chrome-cpuprofile.js';
-import { speedscopeImporter } from '../../src/formats/speedscope.js';
+import { speedscopeExporter, speedscopeImporter } from '../../src/formats/speedscope.js';
 import type { FormatImporter } from '../../src/formats/types.js';
 import { v8HeapprofileImporter } from '../../src/formats/v8-heapprofile.js';
 import type { Profile } from '../../src/model/profile.js';
+import { frameNamesRootFirst } from '../../src/model/profile.js';
 import { corporaSkipReason, corpusPath } from '../corpora.js';
 import type { DumpFlavour, SpeedscopeDump } from './speedscope-dump.js';
 import { dumpForSpeedscope, expectedName, parseSnapshotStack } from './speedscope-dump.js';
@@ -213,3 +214,76 @@ function formatOf(label: string): string {
   const m = /sample\/profiles\/([^/]+)\//.exec(label);
   return m ? m[1] : basename(label);
 }
+
+/**
+ * ourSampleFiles lists the corpus files of our formats that import cleanly, up to `maxBytes`
+ * each: the largest ones add seconds and no new shapes.
+ */
+function ourSampleFiles(maxBytes: number): Array<{ rel: string; ours: Ours }> {
+  const root = corpusPath('speedscope', 'sample', 'profiles');
+  const files: Array<{ rel: string; ours: Ours }> = [];
+  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const ours = oursFor(`sample/profiles/${rel}`);
+    const stat = statSync(join(root, rel));
+    if (ours && !rel.startsWith('speedscope/invalid') && stat.isFile() && stat.size <= maxBytes) {
+      files.push({ rel, ours });
+    }
+  }
+  return files;
+}
+
+test('corpus profiles survive speedscope export and re-import', { skip }, () => {
+  const root = corpusPath('speedscope', 'sample', 'profiles');
+  for (const { rel, ours } of ourSampleFiles(800_000)) {
+    for (const profile of ours.importer.importProfiles(readFileSync(join(root, rel)), { source: rel })) {
+      const back = speedscopeImporter.importProfiles(speedscopeExporter.exportProfile(profile), {
+        source: rel,
+      });
+      assert.equal(back.length, profile.sampleTypes.length, rel);
+      profile.sampleTypes.forEach((_, t) => {
+        const want = new Map<string, number>();
+        for (const s of profile.samples) {
+          if (s.values[t] === 0) continue;
+          const key = frameNamesRootFirst(profile, s).join(';');
+          want.set(key, (want.get(key) ?? 0) + s.values[t]);
+        }
+        const got = new Map<string, number>();
+        for (const s of back[t].samples) {
+          const key = frameNamesRootFirst(back[t], s).join(';');
+          got.set(key, (got.get(key) ?? 0) + s.values[0]);
+        }
+        assert.deepEqual(got, want, `${rel} sample type ${t}`);
+      });
+    }
+  }
+});
+
+test('truncated or garbled corpus files give FormatErrors, never crashes', { skip }, () => {
+  const root = corpusPath('speedscope', 'sample', 'profiles');
+  let tried = 0;
+  for (const { rel, ours } of ourSampleFiles(300_000)) {
+    const bytes = readFileSync(join(root, rel));
+    const variants: Uint8Array[] = [];
+    for (let k = 1; k < 8; k++) variants.push(bytes.subarray(0, Math.floor((bytes.length * k) / 8)));
+    // Garble: swap digits for letters and brackets for braces at a few spread-out spots.
+    for (let k = 1; k < 8; k++) {
+      const copy = Uint8Array.from(bytes);
+      const at = Math.floor((copy.length * k) / 8);
+      for (let i = at; i < Math.min(copy.length, at + 64); i++) {
+        if (copy[i] >= 0x30 && copy[i] <= 0x39)
+          copy[i] = 0x22; // digit -> quote
+        else if (copy[i] === 0x5b) copy[i] = 0x7b; // [ -> {
+      }
+      variants.push(copy);
+    }
+    for (const variant of variants) {
+      tried++;
+      try {
+        ours.importer.importProfiles(variant, { source: rel, warn: () => {} });
+      } catch (err) {
+        assert.ok(err instanceof FormatError, `${rel}: ${(err as Error).stack}`);
+      }
+    }
+  }
+  assert.ok(tried >= 100, `tried ${tried} variants`);
+});

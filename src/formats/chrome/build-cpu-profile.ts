@@ -148,6 +148,8 @@ function parentIndexes(
 /** StackCache materialises each sampled node's stack once, detecting cycles in parent links. */
 class StackCache {
   private readonly cache = new Map<number, number[]>();
+  /** locations holds each node's location id (0 = not interned yet): interning builds strings. */
+  private readonly locations: Int32Array;
   private frames = 0;
 
   constructor(
@@ -155,7 +157,9 @@ class StackCache {
     private readonly parent: Int32Array,
     private readonly builder: ProfileBuilder,
     private readonly reader: JsonReader,
-  ) {}
+  ) {
+    this.locations = new Int32Array(parent.length);
+  }
 
   /** leafFirst returns the location ids from `node` up to (not including) `(root)`. */
   leafFirst(node: number): number[] {
@@ -169,7 +173,8 @@ class StackCache {
       }
       const { callFrame } = this.data.nodes[n];
       if (this.parent[n] < 0 && callFrame.functionName === '(root)') break;
-      stack.push(this.builder.locationId(callFrameToFrame(callFrame)));
+      if (this.locations[n] === 0) this.locations[n] = this.builder.locationId(callFrameToFrame(callFrame));
+      stack.push(this.locations[n]);
     }
     this.frames += stack.length;
     if (this.frames > MAX_STACK_FRAMES) {
