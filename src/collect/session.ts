@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
 import type {
@@ -371,6 +371,14 @@ function startProgress(report: SessionOptions['progress'], tree: ProcessTree, ac
   return { stop: () => clearInterval(timer) };
 }
 
+function cwdOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
 /**
  * attachOnce profiles a process autoprof did not start, for durationMs or until it exits or
  * autoprof is interrupted. Collectors that work by rewriting the launch (node's preload) cannot
@@ -428,7 +436,7 @@ async function attachOnce(
   const artifacts = await stopAll(active, ctx);
   const endedAt = new Date();
   return finishManifest(runDir, ctx, environment, {
-    target: { argv: tree.all()[0]?.argv ?? [], cwd: '', attachedPid: pid },
+    target: { argv: tree.all()[0]?.argv ?? [], cwd: cwdOf(pid), attachedPid: pid },
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     outcome: undefined,

@@ -306,3 +306,40 @@ test('node through a shell, stopped by --timeout: the child still writes its pro
   assert.equal(node?.status, 'ok');
   assertNoneLeft(r.manifest);
 });
+
+test('--runs 2 keeps each run with its manifest, plus a top-level manifest; first failure wins', async () => {
+  const marker = join(work, 'second-run');
+  const r = await run([
+    '--runs',
+    '2',
+    '--',
+    'sh',
+    '-c',
+    `if [ -e ${marker} ]; then exit 5; fi; touch ${marker}`,
+  ]);
+  assert.equal(r.status, 5);
+  const top = r.manifest as unknown as { runs: Array<{ index: number; status: number }> };
+  assert.deepEqual(
+    top.runs.map((x) => [x.index, x.status]),
+    [
+      [1, 0],
+      [2, 5],
+    ],
+  );
+  for (const i of [1, 2]) assert.ok(existsSync(join(r.dir, 'runs', String(i), 'manifest.json')));
+});
+
+test('--pid attaches to a running process for --duration and leaves it running', async () => {
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const r = await run(['--pid', String(sleeper.pid), '--duration', '0.5']);
+    assert.equal(r.status, 0);
+    assert.equal(r.manifest.target.attachedPid, sleeper.pid);
+    assert.deepEqual(r.manifest.target.argv, ['sleep', '30']);
+    assert.equal(r.manifest.collectors.find((c) => c.name === 'system')?.status, 'ok');
+    assert.equal(sleeper.exitCode, null);
+    assert.equal(sleeper.signalCode, null);
+  } finally {
+    sleeper.kill('SIGKILL');
+  }
+});
