@@ -15,7 +15,8 @@ import type { FormatExporter, FormatImporter, FormatName, ImportOptions } from '
 import { v8HeapprofileImporter } from './v8-heapprofile.js';
 
 /**
- * importers in sniffing order. Formats with a magic number or an unmistakable JSON key go first;
+ * importers in sniffing order. Formats with a magic number or an unmistakable JSON key go first
+ * (speedscope before the V8 ones: its frame names may contain V8 words such as ProfileChunk);
  * pprof (no magic, a structural check) before the text formats; collapsed, the most lenient
  * text format, last.
  */
@@ -23,8 +24,8 @@ export const importers: readonly FormatImporter[] = [
   jfrImporter,
   pstatsImporter,
   speedscopeImporter,
-  chromeCpuprofileImporter,
   v8HeapprofileImporter,
+  chromeCpuprofileImporter,
   flamebearerImporter,
   pprofImporter,
   perfScriptImporter,
