@@ -33,6 +33,12 @@ Example:
 /** MAX_LISTED_WARNINGS caps per-line stderr noise on garbage input; the rest are counted. */
 const MAX_LISTED_WARNINGS = 20;
 
+/**
+ * READ_CHUNK_BYTES keeps each decoded chunk a young-generation object: megabyte strings go to
+ * V8's large-object space, which is reclaimed late, and RSS then grows with the input size.
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
+
 /** OUTPUT_BATCH_CHARS groups output lines into writes of about this size. */
 const OUTPUT_BATCH_CHARS = 1 << 20;
 
@@ -52,7 +58,7 @@ function inputError(path: string, err: unknown): AutoprofError {
 
 /** rawChunks reads the file or stdin, turning read errors into one-line input errors. */
 async function* rawChunks(path: string): AsyncGenerator<Buffer> {
-  const source = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  const source = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   try {
     for await (const chunk of source) yield chunk as Buffer;
   } catch (err) {

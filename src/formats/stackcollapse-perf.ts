@@ -375,6 +375,14 @@ class FrameLineTable {
   }
 }
 
+/**
+ * detach copies a string out of the chunk it was sliced from. V8 slices keep their parent
+ * alive, so an interned frame name would otherwise pin a whole megabyte input chunk.
+ */
+function detach(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
 /** StackNode is a node of the trie of frame ids that holds the folded counts. */
 interface StackNode {
   frame: number;
@@ -500,7 +508,7 @@ export class StackCollapser {
       }
       if (this.pnameIds === undefined) return;
       ids = this.frameLineIds(frame);
-      table.set(line, hash, ids);
+      table.set(detach(line), hash, ids);
     }
     if (this.pnameIds === undefined) return;
     const stack = this.stack;
@@ -564,8 +572,9 @@ export class StackCollapser {
     let id = this.frameIds.get(name);
     if (id === undefined) {
       id = this.frameNames.length;
-      this.frameNames.push(name);
-      this.frameIds.set(name, id);
+      const own = detach(name);
+      this.frameNames.push(own);
+      this.frameIds.set(own, id);
     }
     return id;
   }
@@ -605,7 +614,7 @@ export class StackCollapser {
     if (ids === undefined) {
       ids = pname.split(';').map((part) => this.frameId(part));
       if (this.pnameIdsCache.size >= MAX_CACHED_LINES) this.pnameIdsCache.clear();
-      this.pnameIdsCache.set(pname, ids);
+      this.pnameIdsCache.set(detach(pname), ids);
     }
     this.pnameIds = ids;
     this.ctx.javaTidy = this.javaPrefixTidy ? pname.startsWith('java') : pname === 'java';
