@@ -76,6 +76,8 @@ test('sniff accepts folded stacks and rejects perf script, JSON and binary', () 
   const perf = 'java 12688 [002] 6544038.708352: cpu-clock:\n\t    7f2c3d4e5f60 foo 10 (/lib/x.so)\n\n';
   assert.equal(collapsedImporter.sniff(enc(perf)), false);
   assert.equal(collapsedImporter.sniff(enc('{"flamebearer": 1}')), false);
+  assert.equal(collapsedImporter.sniff(enc('[{"a": 1}]')), false);
+  assert.equal(collapsedImporter.sniff(enc('[unknown];main 1\n[unknown] 2\n')), true);
   assert.equal(collapsedImporter.sniff(new Uint8Array([0x0a, 0x04, 0, 1, 0x20, 0x31])), false);
   assert.equal(collapsedImporter.sniff(enc('hello world\nthis is prose\nnot stacks 1\n')), false);
   const pprofDump =

@@ -26,6 +26,9 @@ const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
  */
 const PERF_SCRIPT_FRAME = /^\s+[0-9a-fA-F]+\s+\S/;
 
+/** JSON_START matches the opening of a JSON object or array. */
+const JSON_START = /^\s*(?:\{|\[\s*(?:[[{"\]\d-]|true|false|null))/;
+
 /** SNIFF_BYTES bounds the work `sniff` does on a large input. */
 const SNIFF_BYTES = 64 * 1024;
 const SNIFF_LINES = 200;
@@ -63,8 +66,8 @@ function isSpace(code: number): boolean {
 export function sniffCollapsed(bytes: Uint8Array): boolean {
   if (!looksLikeText(bytes)) return false;
   const text = decodeText(bytes, SNIFF_BYTES);
-  const firstChar = text.trimStart()[0];
-  if (firstChar === '{' || firstChar === '[') return false;
+  // JSON is never folded stacks; but "[unknown];main 1" starts with a bracket too.
+  if (JSON_START.test(text)) return false;
   const lines = text.split('\n');
   // The last line may be cut in the middle by the prefix limit.
   if (bytes.length > SNIFF_BYTES && lines.length > 1) lines.pop();
