@@ -54,8 +54,15 @@ export interface TopResult {
 /** NodeTable maps every (location, line) of a profile to a node index, and names the nodes. */
 interface NodeTable {
   names: string[];
-  /** locNodes[locationIndex] lists node indexes innermost line first, like Location.lines. */
-  locNodes: Int32Array[];
+  /** inlinable[node] is 1 when the node is an inlined (not outermost) line somewhere. */
+  inlinable: Uint8Array;
+  /**
+   * Location i's nodes are locNodes[locStart[i] .. locStart[i+1]), innermost line first like
+   * Location.lines. Flat typed arrays, because one small array per location costs more to
+   * allocate and collect than the whole report takes to compute.
+   */
+  locStart: Int32Array;
+  locNodes: Int32Array;
 }
 
 function baseName(path: string): string {
@@ -81,19 +88,35 @@ function buildNodeTable(profile: Profile): NodeTable {
     return id;
   };
   const fnNodes = profile.functions.map((f) => (f.name ? intern(f.name) : -1));
-  const locNodes = profile.locations.map((loc) => {
-    const mapping = loc.mappingId ? profile.mappings[loc.mappingId - 1] : undefined;
-    const fallback = (): number =>
-      intern(mapping?.filename ? `[${baseName(mapping.filename)}]` : '<unknown>');
-    if (loc.lines.length === 0) return Int32Array.of(fallback());
-    const nodes = new Int32Array(loc.lines.length);
-    for (let i = 0; i < loc.lines.length; i++) {
-      const n = fnNodes[loc.lines[i].functionId - 1];
-      nodes[i] = n >= 0 ? n : fallback();
+  const locations = profile.locations;
+  const locStart = new Int32Array(locations.length + 1);
+  let total = 0;
+  for (let i = 0; i < locations.length; i++) {
+    locStart[i] = total;
+    total += Math.max(1, locations[i].lines.length);
+  }
+  locStart[locations.length] = total;
+  const locNodes = new Int32Array(total);
+  for (let i = 0; i < locations.length; i++) {
+    const loc = locations[i];
+    const at = locStart[i];
+    for (let j = 0; j < loc.lines.length; j++) {
+      const n = fnNodes[loc.lines[j].functionId - 1];
+      locNodes[at + j] = n >= 0 ? n : intern(objectName(profile, loc.mappingId));
     }
-    return nodes;
-  });
-  return { names, locNodes };
+    if (loc.lines.length === 0) locNodes[at] = intern(objectName(profile, loc.mappingId));
+  }
+  const inlinable = new Uint8Array(names.length);
+  for (let i = 0; i < locations.length; i++) {
+    for (let k = locStart[i]; k < locStart[i + 1] - 1; k++) inlinable[locNodes[k]] = 1;
+  }
+  return { names, inlinable, locStart, locNodes };
+}
+
+/** objectName names a frame without a function: "[binary]" from its mapping, else "<unknown>". */
+function objectName(profile: Profile, mappingId: number): string {
+  const file = mappingId ? profile.mappings[mappingId - 1].filename : '';
+  return file ? `[${baseName(file)}]` : '<unknown>';
 }
 
 /** Accumulated is the graph pass's output per node. */
@@ -117,6 +140,9 @@ function accumulate(profile: Profile, valueIndex: number, table: NodeTable, kept
   const cum = new Float64Array(n);
   const seen = new Int32Array(n).fill(-1);
   const edges = new Map<number, boolean>();
+  const inlinable = table.inlinable;
+  const locStart = table.locStart;
+  const locNodes = table.locNodes;
   const samples = profile.samples;
   for (let s = 0; s < samples.length; s++) {
     const sample = samples[s];
@@ -126,9 +152,10 @@ function accumulate(profile: Profile, valueIndex: number, table: NodeTable, kept
     let parent = -1;
     let residual = false;
     for (let i = stack.length - 1; i >= 0; i--) {
-      const nodes = table.locNodes[stack[i] - 1];
-      for (let j = nodes.length - 1; j >= 0; j--) {
-        const node = nodes[j];
+      const first = locStart[stack[i] - 1];
+      const outermost = locStart[stack[i]] - 1;
+      for (let j = outermost; j >= first; j--) {
+        const node = locNodes[j];
         if (kept && kept[node] === 0) {
           residual = true;
           continue;
@@ -137,9 +164,11 @@ function accumulate(profile: Profile, valueIndex: number, table: NodeTable, kept
           seen[node] = s;
           cum[node] += w;
         }
-        if (parent >= 0 && parent !== node) {
+        // Only a node that is inlined somewhere can get an inline mark; the edges into any
+        // other node are all regular, so they need no bookkeeping.
+        if (parent >= 0 && parent !== node && inlinable[node] === 1) {
           const key = parent * n + node;
-          const inline = j !== nodes.length - 1;
+          const inline = j !== outermost;
           const prior = edges.get(key);
           if (prior === undefined || (prior && !inline)) edges.set(key, inline);
         }
