@@ -87,3 +87,16 @@ test('a sample type missing on one side is a usage error', () => {
   const cpuProfile = profileFromFolded(['main;a 1'], cpu);
   assert.throws(() => diffProfiles([alloc], [cpuProfile]), /share no sample type/);
 });
+
+test('a share that rose only because something else got cheaper is not a regression', () => {
+  const base = profileFromFolded(['main;formatReceipt 90', 'main;priceItems 10'], cpu);
+  const head = profileFromFolded(['main;formatReceipt 10', 'main;priceItems 10'], cpu);
+  const diff = diffProfiles([base], [head]);
+  assert.deepEqual(diff.regressions, []);
+  assert.deepEqual(
+    diff.improvements.map((c) => c.function),
+    ['formatReceipt'],
+  );
+  assert.equal(diff.improvements[0].head.self_per_run, 10);
+  assert.match(diff.notes.join('\n'), /1 function\(s\) moved in share only because others changed/);
+});

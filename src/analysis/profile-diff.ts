@@ -44,8 +44,9 @@ export interface FunctionChange {
   attributed_to: { function: string; file: string; line: number };
   /** stack is the heaviest call path root..function on the side where it is larger. */
   stack: string[];
-  base: { self_pct: number; total_pct: number };
-  head: { self_pct: number; total_pct: number };
+  /** self_per_run is the mean self value per run in the sample type's unit. */
+  base: { self_pct: number; total_pct: number; self_per_run: number };
+  head: { self_pct: number; total_pct: number; self_per_run: number };
   delta: { self_pts: number; total_pts: number };
   significance: Significance | null;
   /** gating is whether this change may trip the gate (significant, or single-run sides). */
@@ -110,19 +111,24 @@ export function diffProfiles(
     notes.push('one run on a side: changes are judged by thresholds alone, without a significance test');
 
   const changes: FunctionChange[] = [];
+  let shareShifts = 0;
   const keys = new Set([...baseShares.functions.keys(), ...headShares.functions.keys()]);
   for (const key of keys) {
     const b = baseShares.functions.get(key);
     const h = headShares.functions.get(key);
     const baseSelf = (b?.selfShare ?? 0) * 100;
     const headSelf = (h?.selfShare ?? 0) * 100;
+    const baseCostPerRun = (b?.self ?? 0) / baseRuns.length;
+    const headCostPerRun = (h?.self ?? 0) / headRuns.length;
     const kind = classify(
-      baseSelf,
-      headSelf,
-      b !== undefined && b.self !== 0,
-      h !== undefined && h.self !== 0,
+      { share: baseSelf, perRun: baseCostPerRun, present: b !== undefined && b.self !== 0 },
+      { share: headSelf, perRun: headCostPerRun, present: h !== undefined && h.self !== 0 },
       thresholds,
     );
+    if (kind === 'share-shift') {
+      shareShifts++;
+      continue;
+    }
     if (!kind) continue;
     const significance = multiRun ? testShares(key, basePerRun, headPerRun, thresholds.alpha) : null;
     const grewInHead = headSelf >= baseSelf;
@@ -137,8 +143,16 @@ export function diffProfiles(
       origin: frameOrigin(name, file),
       attributed_to: path.own,
       stack: path.stack,
-      base: { self_pct: round(baseSelf), total_pct: round((b?.totalShare ?? 0) * 100) },
-      head: { self_pct: round(headSelf), total_pct: round((h?.totalShare ?? 0) * 100) },
+      base: {
+        self_pct: round(baseSelf),
+        total_pct: round((b?.totalShare ?? 0) * 100),
+        self_per_run: round(baseCostPerRun),
+      },
+      head: {
+        self_pct: round(headSelf),
+        total_pct: round((h?.totalShare ?? 0) * 100),
+        self_per_run: round(headCostPerRun),
+      },
       delta: {
         self_pts: round(headSelf - baseSelf),
         total_pts: round(((h?.totalShare ?? 0) - (b?.totalShare ?? 0)) * 100),
@@ -146,6 +160,11 @@ export function diffProfiles(
       significance,
       gating: significance === null || significance.significant,
     });
+  }
+  if (shareShifts > 0) {
+    notes.push(
+      `${shareShifts} function(s) moved in share only because others changed: their cost per run did not move the same way, so they are not counted as changes`,
+    );
   }
   const byMagnitude = (a: FunctionChange, b: FunctionChange) =>
     Math.abs(b.delta.self_pts) - Math.abs(a.delta.self_pts);
@@ -163,17 +182,29 @@ export function diffProfiles(
   };
 }
 
+interface SideValue {
+  share: number;
+  perRun: number;
+  present: boolean;
+}
+
+/**
+ * classify applies the thresholds. A share that rose past the threshold is a regression only
+ * if the function's own cost per run rose too: when something else got cheaper, every other
+ * function's share rises with no change of its own (a share shift), and blaming them would
+ * make every improvement look like a regression.
+ */
 function classify(
-  baseSelf: number,
-  headSelf: number,
-  inBase: boolean,
-  inHead: boolean,
+  base: SideValue,
+  head: SideValue,
   t: DiffThresholds,
-): ChangeKind | undefined {
-  if (!inBase && inHead && headSelf > t.hotspotPct) return 'new_hotspot';
-  if (inBase && !inHead && baseSelf > t.hotspotPct) return 'removed_hotspot';
-  if (headSelf - baseSelf > t.changePoints) return 'regression';
-  if (baseSelf - headSelf > t.changePoints) return 'improvement';
+): ChangeKind | 'share-shift' | undefined {
+  if (!base.present && head.present && head.share > t.hotspotPct) return 'new_hotspot';
+  if (base.present && !head.present && base.share > t.hotspotPct) return 'removed_hotspot';
+  if (head.share - base.share > t.changePoints)
+    return head.perRun > base.perRun ? 'regression' : 'share-shift';
+  if (base.share - head.share > t.changePoints)
+    return head.perRun < base.perRun ? 'improvement' : 'share-shift';
   return undefined;
 }
 
