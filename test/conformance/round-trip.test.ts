@@ -7,6 +7,7 @@ import { maybeGunzip } from '../../src/io/decompress.js';
 import { mergeProfiles } from '../../src/model/merge.js';
 import type { Profile } from '../../src/model/profile.js';
 import { defaultSampleTypeIndex } from '../../src/model/profile.js';
+import { selectSampleType } from '../../src/model/select.js';
 import { profileProblems } from '../../src/model/validate.js';
 import { corporaSkipReason, corpusPath } from '../corpora.js';
 import { corpusProfileInputs } from '../corpus-inputs.js';
@@ -62,7 +63,8 @@ test('every importable corpus file round-trips through pprof', (t) => {
 function defaultTypeRoundTripError(profile: Profile, rel: string, format: string): string | undefined {
   const typeIndex = defaultSampleTypeIndex(profile);
   try {
-    const again = importProfileBytes(exporterFor(format).exportProfile(profile), {
+    const single = selectSampleType(profile, typeIndex);
+    const again = importProfileBytes(exporterFor(format).exportProfile(single), {
       source: `${rel} (${format})`,
     });
     const merged = again.length === 1 ? again[0] : mergeProfiles(again);
