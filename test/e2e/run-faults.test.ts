@@ -285,12 +285,14 @@ test('sleep 1: the system time series shows ~0 cores, threads sleeping', async (
   );
 });
 
+// The timeout leaves node time to start even on a loaded machine: a SIGTERM that arrives
+// before the preload installed its hooks (correctly) leaves no profile.
 test('node through a shell, stopped by --timeout: the child still writes its profile', async () => {
   const program = join(work, 'server.js');
   writeFileSync(program, 'setInterval(() => { for (let i = 0; i < 1e5; i++); }, 10);\n');
   const r = await run([
     '--timeout',
-    '1',
+    '3',
     '--grace',
     '2',
     '--',
