@@ -36,6 +36,11 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./collapse.js')).collapseCommand,
   },
   {
+    name: 'diff',
+    summary: 'compare runs, profiles or benchmarks with statistics and gate CI',
+    load: async () => (await import('./diff.js')).diffCommand,
+  },
+  {
     name: 'bench-compare',
     summary: 'compare benchmark results with statistics (like benchstat)',
     load: async () => (await import('./bench-compare.js')).benchCompareCommand,

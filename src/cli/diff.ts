@@ -1,0 +1,173 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diffBenchmarks } from '../analysis/benchmark-diff.js';
+import { loadDiffSide } from '../analysis/diff-inputs.js';
+import { evaluateGate } from '../analysis/gate.js';
+import {
+  applyPolicySetting,
+  clonePolicy,
+  DEFAULT_GATE_POLICY,
+  type GatePolicy,
+  loadPolicyFile,
+} from '../analysis/gate-policy.js';
+import { diffProfiles, type ProfileDiff } from '../analysis/profile-diff.js';
+import { UsageError } from '../errors.js';
+import { mergeProfiles } from '../model/merge.js';
+import type { Profile } from '../model/profile.js';
+import { renderDiffHtml } from '../report/diff-html.js';
+import { renderDiffMarkdown, renderPrComment } from '../report/diff-markdown.js';
+import { buildDiffReport, verdictLine } from '../report/diff-report.js';
+import { renderSarif } from '../report/sarif.js';
+import type { Command } from './command.js';
+import { parseCommandArgs } from './command.js';
+
+const VERSION = '0.1.0';
+
+const usage = `Usage: autoprof diff BASE HEAD [--out DIR] [options]
+
+Compares two sides and gates CI. Each side is a comma-separated list of:
+  - 'autoprof run' output folders (with --runs N, every runs/K is one run),
+  - profile files in any supported format (one file = one run),
+  - Go benchmark text (benchstat input), hyperfine --export-json, or {"name": [values]} JSON.
+
+Writes DIR/report.json (autoprof.diff/v1), report.md, pr-comment.md, report.sarif and
+report.html (differential flame graph). Exit 0 for pass or warn, 1 when the gate fails,
+2 for bad input.
+
+Classification (percentage points of the compared sample type's total):
+  --change-points N          a self-share change beyond N points is a change (default 5)
+  --hotspot-pct N            a new or removed hotspot has more than N% (default 1)
+  --bench-regression-pct N   a significant benchmark slowdown beyond N% regresses (default 2)
+  --alpha A                  Mann-Whitney U significance level (default 0.05)
+Gate:
+  --warn-pct N               warn on any regression beyond N points or % (default 5)
+  --fail-benchmark-pct N     hard fail on a benchmark slowdown beyond N% (default 15)
+  --fail-cpu-points N        hard fail on a CPU share regression beyond N points (default 10)
+  --min-rating N             soft fail when the overall rating is below N of 10 (default 5)
+  --policy FILE              YAML policy (sections warn, soft_fail, hard_fail, thresholds);
+                             flags override it
+Other:
+  --sample-type T            compare this sample type (type or type/unit; default: head's default)
+  -o, --out DIR              output folder (default autoprof-out/diff-<timestamp>)
+  --json                     also print report.json to standard output
+`;
+
+const FLAG_TO_POLICY: Record<string, string> = {
+  'change-points': 'thresholds.change_points',
+  'hotspot-pct': 'thresholds.hotspot_pct',
+  'bench-regression-pct': 'thresholds.benchmark_regression_pct',
+  alpha: 'thresholds.alpha',
+  'warn-pct': 'warn.regression_pct',
+  'fail-benchmark-pct': 'hard_fail.benchmark_slowdown_pct',
+  'fail-cpu-points': 'hard_fail.cpu_regression_points',
+  'min-rating': 'soft_fail.min_overall_rating',
+};
+
+const MEMORY_TYPE = /alloc|inuse|space/;
+
+/** diffCommand is `autoprof diff`. */
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'compare runs, profiles or benchmarks with statistics and gate CI',
+  usage,
+  async run(argv, io) {
+    const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+      out: { type: 'string', short: 'o' },
+      policy: { type: 'string' },
+      'sample-type': { type: 'string' },
+      json: { type: 'boolean' },
+    };
+    for (const flag of Object.keys(FLAG_TO_POLICY)) options[flag] = { type: 'string' };
+    const { values, positionals } = parseCommandArgs('diff', argv, options);
+    if (positionals.length !== 2) throw new UsageError('diff: expected BASE and HEAD (see --help)');
+    const policy = policyFrom(values as Record<string, string | boolean | undefined>);
+
+    const base = loadDiffSide(positionals[0], 'base');
+    const head = loadDiffSide(positionals[1], 'head');
+    const hasProfiles = base.profiles.length > 0 && head.profiles.length > 0;
+    const hasBenchmarks = base.benchmarks.length > 0 && head.benchmarks.length > 0;
+    if (!hasProfiles && !hasBenchmarks) {
+      throw new UsageError(
+        'diff: base and head must both be profiles (or run folders) or both benchmark results',
+      );
+    }
+
+    const thresholds = {
+      changePoints: policy.changePoints,
+      hotspotPct: policy.hotspotPct,
+      alpha: policy.alpha,
+    };
+    const diffs: ProfileDiff[] = [];
+    if (hasProfiles) {
+      const main = diffProfiles(base.profiles, head.profiles, {
+        sampleType: values['sample-type'] as string | undefined,
+        thresholds,
+      });
+      diffs.push(main);
+      for (const t of commonMemoryTypes(base.profiles, head.profiles)) {
+        if (t === `${main.sample_type.type}/${main.sample_type.unit}`) continue;
+        diffs.push(diffProfiles(base.profiles, head.profiles, { sampleType: t, thresholds }));
+      }
+    }
+    const benchmarks = hasBenchmarks
+      ? diffBenchmarks(base.benchmarks, head.benchmarks, policy.alpha)
+      : { deltas: [], notes: [] };
+    const gate = evaluateGate(diffs, benchmarks.deltas, policy);
+    const report = buildDiffReport(
+      { inputs: base.inputs, runs: Math.max(base.profiles.length, 1) },
+      { inputs: head.inputs, runs: Math.max(head.profiles.length, 1) },
+      diffs,
+      benchmarks.deltas,
+      gate,
+      policy,
+      benchmarks.notes,
+    );
+
+    const outDir =
+      (values.out as string | undefined) ??
+      join('autoprof-out', `diff-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(outDir, { recursive: true });
+    const reproduce = `autoprof diff ${positionals.map(quote).join(' ')} --out ${quote(outDir)}`;
+    const flame = hasProfiles ? flameInput(base.profiles, head.profiles, diffs[0]) : undefined;
+    writeFileSync(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, 'report.md'), renderDiffMarkdown(report, reproduce));
+    writeFileSync(join(outDir, 'pr-comment.md'), renderPrComment(report));
+    writeFileSync(join(outDir, 'report.sarif'), `${JSON.stringify(renderSarif(report, VERSION), null, 2)}\n`);
+    writeFileSync(join(outDir, 'report.html'), renderDiffHtml(report, flame));
+
+    if (values.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    io.stderr(`autoprof diff: ${verdictLine(report)} Reports in ${outDir}\n`);
+    return report.gate.status === 'fail' ? 1 : 0;
+  },
+};
+
+function policyFrom(values: Record<string, string | boolean | undefined>): GatePolicy {
+  const policy =
+    typeof values.policy === 'string' ? loadPolicyFile(values.policy) : clonePolicy(DEFAULT_GATE_POLICY);
+  for (const [flag, key] of Object.entries(FLAG_TO_POLICY)) {
+    const v = values[flag];
+    if (typeof v === 'string') applyPolicySetting(policy, key, v, `diff --${flag}`);
+  }
+  return policy;
+}
+
+function commonMemoryTypes(base: Profile[], head: Profile[]): string[] {
+  const all = [...base, ...head];
+  return head[0].sampleTypes
+    .filter((t) => MEMORY_TYPE.test(t.type))
+    .map((t) => `${t.type}/${t.unit}`)
+    .filter((key) => all.every((p) => p.sampleTypes.some((s) => `${s.type}/${s.unit}` === key)));
+}
+
+function flameInput(base: Profile[], head: Profile[], diff: ProfileDiff) {
+  const pooled = (runs: Profile[]) => (runs.length === 1 ? runs[0] : mergeProfiles(runs));
+  const b = pooled(base);
+  const h = pooled(head);
+  const index = (p: Profile) =>
+    p.sampleTypes.findIndex((t) => t.type === diff.sample_type.type && t.unit === diff.sample_type.unit);
+  return { base: b, baseTypeIndex: index(b), head: h, headTypeIndex: index(h) };
+}
+
+function quote(s: string): string {
+  return /^[\w./,=:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
