@@ -70,6 +70,10 @@ interface FramingResult {
   /** samplePayloadEnds[i] is where sample i's payload ends; it starts at samplePayloadStarts[i]. */
   samplePayloadStarts: number[];
   samplePayloadEnds: number[];
+  /** String table entries' payload spans, flat [start, end, start, end, ...]. */
+  stringSpans: number[];
+  /** Spans [tagStart, end, ...] of the fields decoded here (samples, strings), not by pprof-format. */
+  ownSpans: number[];
   locationOffsets: number[];
   functionOffsets: number[];
   mappingOffsets: number[];
@@ -103,6 +107,8 @@ function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): 
     sampleOffsets: [],
     samplePayloadStarts: [],
     samplePayloadEnds: [],
+    stringSpans: [],
+    ownSpans: [],
     locationOffsets: [],
     functionOffsets: [],
     mappingOffsets: [],
@@ -137,6 +143,10 @@ function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): 
       if (field === 2) {
         result.samplePayloadStarts.push(len[1]);
         result.samplePayloadEnds.push(pos);
+        result.ownSpans.push(tagStart, pos);
+      } else if (field === 6) {
+        result.stringSpans.push(len[1], pos);
+        result.ownSpans.push(tagStart, pos);
       }
     }
     if (field === 2) result.sampleOffsets.push(tagStart);
@@ -338,9 +348,10 @@ function convertSamples(
         at,
       );
     }
-    const stack = new Array<number>(s.locationId.length);
+    // Map ids and signed values in place: a second array per sample doubled the garbage.
+    const stack = s.locationId as number[];
     for (let j = 0; j < stack.length; j++) {
-      const raw = s.locationId[j];
+      const raw: Numeric = stack[j];
       const loc = locationIds.get(typeof raw === 'number' ? raw : toUint64(raw));
       if (loc === undefined)
         throw broken(
@@ -350,10 +361,10 @@ function convertSamples(
         );
       stack[j] = loc + 1;
     }
-    const values = new Array<number>(typeCount);
+    const values = s.value as number[];
     for (let j = 0; j < typeCount; j++) {
-      const v = s.value[j];
-      values[j] = typeof v === 'number' ? v : toInt64(v);
+      const v: Numeric = values[j];
+      if (typeof v !== 'number') values[j] = toInt64(v);
     }
     samples[i] =
       s.label.length > 0
@@ -466,22 +477,36 @@ class SampleReader {
   }
 }
 
-/** withoutSamples copies every top-level field except samples, for pprof-format to decode. */
-function withoutSamples(bytes: Uint8Array, framing: FramingResult): Uint8Array {
-  const starts = framing.sampleOffsets;
-  const ends = framing.samplePayloadEnds;
+/**
+ * withoutOwnFields copies every top-level field except samples and strings, which are read
+ * here, for pprof-format to decode.
+ */
+function withoutOwnFields(bytes: Uint8Array, framing: FramingResult): Uint8Array {
+  const spans = framing.ownSpans;
   let size = bytes.length;
-  for (let i = 0; i < starts.length; i++) size -= ends[i] - starts[i];
+  for (let i = 0; i < spans.length; i += 2) size -= spans[i + 1] - spans[i];
   const out = new Uint8Array(size);
   let from = 0;
   let at = 0;
-  for (let i = 0; i < starts.length; i++) {
-    out.set(bytes.subarray(from, starts[i]), at);
-    at += starts[i] - from;
-    from = ends[i];
+  for (let i = 0; i < spans.length; i += 2) {
+    out.set(bytes.subarray(from, spans[i]), at);
+    at += spans[i] - from;
+    from = spans[i + 1];
   }
   out.set(bytes.subarray(from), at);
   return out;
+}
+
+/**
+ * decodeStrings reads the string table with one decoder (pprof-format makes one per string).
+ * Invalid UTF-8 becomes U+FFFD rather than an error, as real profiles contain it.
+ */
+function decodeStrings(bytes: Uint8Array, spans: number[]): string[] {
+  const decoder = new TextDecoder();
+  const strings = new Array<string>(spans.length / 2);
+  for (let i = 0; i < spans.length; i += 2)
+    strings[i / 2] = decoder.decode(bytes.subarray(spans[i], spans[i + 1]));
+  return strings;
 }
 
 /** decodeProtobuf decodes the profile, turning the codec's exceptions into FormatErrors. */
@@ -489,10 +514,10 @@ function decodeProtobuf(
   bytes: Uint8Array,
   source: string,
   framing: FramingResult,
-): { pb: PbProfile; samples: RawSample[] } {
+): { pb: PbProfile; samples: RawSample[]; strings: string[] } {
   let pb: PbProfile;
   try {
-    pb = PbProfile.decode(withoutSamples(bytes, framing));
+    pb = PbProfile.decode(withoutOwnFields(bytes, framing));
   } catch (err) {
     throw new FormatError('pprof', `undecodable protobuf: ${(err as Error).message}`, source, { cause: err });
   }
@@ -508,7 +533,7 @@ function decodeProtobuf(
   for (; current < samples.length; current++) {
     samples[current] = reader.read(framing.samplePayloadStarts[current], framing.samplePayloadEnds[current]);
   }
-  return { pb, samples };
+  return { pb, samples, strings: decodeStrings(bytes, framing.stringSpans) };
 }
 
 /**
@@ -521,8 +546,7 @@ export function importPprof(input: Uint8Array, source: string): Profile {
   const bytes = new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
   const framing = checkFraming(bytes);
   if (!framing.ok) throw new FormatError('pprof', framing.reason, `${source}, byte offset ${framing.offset}`);
-  const { pb, samples: rawSamples } = decodeProtobuf(bytes, source, framing);
-  const strings = pb.stringTable?.strings ?? [''];
+  const { pb, samples: rawSamples, strings } = decodeProtobuf(bytes, source, framing);
   const ctx: Ctx = { source, strings: strings.length > 0 ? strings : [''], framing };
   if (ctx.strings[0] !== '')
     throw broken(ctx, `string table entry 0 must be empty, got ${JSON.stringify(ctx.strings[0])}`);
