@@ -3,7 +3,7 @@
  * perf script of >= 100 MB (FlameGraph's example-perf-stacks.txt.gz, decompressed, repeated
  * 40 times), plus 1x and 10x copies to show that peak RSS does not grow with input size.
  *
- * Each measurement is the median of 3 runs of a fresh process (collapse-runner.ts under tsx,
+ * Each measurement is the median of 3 runs of a fresh process (the built CLI, or collapse-runner.ts under tsx
  * so start-up and TypeScript loading are included; the empty-input run shows that fixed cost).
  * Wall time is what a user waits; CPU time (user+sys) is printed too because it is stable
  * on a loaded machine. Peak RSS comes from /usr/bin/time when present, else from the child.
@@ -129,7 +129,12 @@ function main(): void {
   const body = gunzipSync(readFileSync(source));
   const dir = mkdtempSync(join(tmpdir(), 'autoprof-collapse-bench-'));
   try {
-    const runner = ['node', '--import', 'tsx', repoPath('bench/collapse-runner.ts')];
+    // The built CLI is what users run; under tsx the start-up alone costs most of a second.
+    const built = repoPath('bin/autoprof.js');
+    const runner = existsSync(repoPath('dist/cli/main.js'))
+      ? ['node', built, 'collapse']
+      : ['node', '--import', 'tsx', repoPath('bench/collapse-runner.ts')];
+    console.log(`measuring: ${runner.join(' ')}${runner.length === 3 ? '' : ' (no build: run npm run build first)'}`);
     const env = { ...process.env, AUTOPROF_REPORT_RSS: '1' };
     const ourOut = join(dir, 'ours.folded');
     const empty = join(dir, 'empty.txt');
