@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runWithCollectors, skipWith } from '../../../test/fixtures/targets/run-with-collector.js';
+import { createPythonCollector } from './python.js';
+
+const TARGETS = fileURLToPath(new URL('../../../test/fixtures/targets/', import.meta.url));
+const HOT = join(TARGETS, 'hot_python.py');
+const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
+const inProcess = createPythonCollector({ sampler: 'in-process' });
+
+interface Speedscope {
+  shared: { frames: { name: string; file: string; line: number }[] };
+  profiles: { name: string; samples: number[][]; weights: number[] }[];
+}
+
+/** selfByFunction sums leaf weights per function name, over the given threads. */
+function selfByFunction(
+  doc: Speedscope,
+  thread: (name: string) => boolean = () => true,
+): Map<string, number> {
+  const self = new Map<string, number>();
+  for (const p of doc.profiles.filter((x) => thread(x.name))) {
+    p.samples.forEach((stack, i) => {
+      const leaf = doc.shared.frames[stack[stack.length - 1]].name;
+      self.set(leaf, (self.get(leaf) ?? 0) + p.weights[i]);
+    });
+  }
+  return self;
+}
+
+function top(self: Map<string, number>): [string, number] {
+  return [...self.entries()].sort((a, b) => b[1] - a[1])[0];
+}
+
+function readJson<T>(runDir: string, path: string): T {
+  return JSON.parse(readFileSync(join(runDir, path), 'utf8')) as T;
+}
+
+test('python: in-process sampler finds hot_python_loop, keeps argv and exit status, idles the waiter', async (t) => {
+  if (!hasPython) return skipWith(t, 'python3 not on PATH');
+  const run = await runWithCollectors([inProcess], ['python3', HOT, '0.7', '--exit', '3', 'x y']);
+  assert.equal(run.exitCode, 3, run.stderr);
+  assert.match(run.stdout, /argv=\[".*hot_python\.py", "0\.7", "--exit", "3", "x y"\]/);
+  const [result] = run.results;
+  assert.equal(result.status, 'ok', result.warnings.join('\n'));
+  assert.ok(result.warnings.some((w) => w.includes('autoprof in-process')));
+  const cpu = result.artifacts.find((a) => a.kind === 'cpu-profile')!;
+  assert.equal(cpu.format, 'speedscope');
+  assert.equal(typeof cpu.pid, 'number');
+  const doc = readJson<Speedscope>(run.ctx.runDir, cpu.path);
+  const self = selfByFunction(doc);
+  assert.equal(top(self)[0], 'hot_python_loop', JSON.stringify([...self]));
+  const waiterCpu = selfByFunction(doc, (n) => n.startsWith('idle-waiter'));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const idle = [...waiterCpu.values()].reduce((a, b) => a + b, 0);
+  assert.ok(idle < total * 0.02, `idle thread charged ${idle} of ${total} ns CPU`);
+  const wall = result.artifacts.find((a) => a.kind === 'wall-profile')!;
+  const wallDoc = readJson<Speedscope>(run.ctx.runDir, wall.path);
+  assert.ok(
+    wallDoc.profiles.some((p) => p.name.startsWith('idle-waiter')),
+    'wall profile keeps idle threads',
+  );
+  const meta = (doc as unknown as { autoprof: { hz_achieved: number } }).autoprof;
+  process.stderr.write(`python sampler: ${result.warnings.join(' / ')}\n`);
+  assert.ok(meta.hz_achieved > 30, `sampler rate ${meta.hz_achieved} Hz`);
+});
+
+test('python: -m and -c keep working, forked workers and tracemalloc write their own files', async (t) => {
+  if (!hasPython) return skipWith(t, 'python3 not on PATH');
+  const run = await runWithCollectors([inProcess], ['python3', '-m', 'hot_python', '0.3', '--fork'], {
+    cwd: TARGETS,
+  });
+  assert.equal(run.exitCode, 0, run.stderr);
+  assert.match(run.stdout, /argv=\[".*hot_python\.py", "0\.3", "--fork"\]/);
+  const cpuFiles = run.results[0].artifacts.filter((a) => a.kind === 'cpu-profile');
+  assert.equal(new Set(cpuFiles.map((a) => a.pid)).size, 2, 'parent and forked worker each write a profile');
+  for (const file of cpuFiles) {
+    const self = selfByFunction(readJson<Speedscope>(run.ctx.runDir, file.path));
+    assert.equal(top(self)[0], 'hot_python_loop', `pid ${file.pid}: ${JSON.stringify([...self])}`);
+  }
+  // tracemalloc at depth 10 slows this int-allocating loop ~20x, so the run is short.
+  const withMemory = createPythonCollector({ sampler: 'in-process', tracemalloc: true });
+  const mem = await runWithCollectors([withMemory], ['python3', HOT, '0.03']);
+  const memory = mem.results[0].artifacts.filter((a) => a.kind === 'memory-snapshots');
+  assert.ok(memory.length >= 1, 'tracemalloc snapshots written');
+  const snaps = readJson<{ snapshots: { traced_current_bytes: number; top: unknown[] }[] }>(
+    mem.ctx.runDir,
+    memory[0].path,
+  );
+  assert.ok(snaps.snapshots.length >= 1 && snaps.snapshots[0].top.length > 0);
+
+  const code = 'import sys, sitecustomize; print(sys.argv, sitecustomize.AUTOPROF_TEST_MARKER, sys.path[0])';
+  const theirs = mkdtempSync(join(tmpdir(), 'autoprof-sitecustomize-'));
+  writeFileSync(join(theirs, 'sitecustomize.py'), 'AUTOPROF_TEST_MARKER = "chained"\n');
+  const c = await runWithCollectors([inProcess], ['python3', '-c', code, 'arg'], {
+    env: { PYTHONPATH: theirs },
+  });
+  assert.equal(c.exitCode, 0, c.stderr);
+  assert.match(c.stdout, /\['-c', 'arg'\] chained/, 'argv intact and the existing sitecustomize still runs');
+  assert.ok(!c.stdout.includes('py-sampler'), 'sampler folder removed from sys.path');
+});
+
+test('python: in-process sampler overhead on a CPU-bound loop', async (t) => {
+  if (!hasPython) return skipWith(t, 'python3 not on PATH');
+  const cpuOf = (stdout: string) => Number(/cpu_s=([\d.]+)/.exec(stdout)?.[1]);
+  const plain: number[] = [];
+  const sampled: number[] = [];
+  // Alternate and take the minimum of each: the least disturbed run of a busy machine.
+  for (let i = 0; i < 3; i++) {
+    plain.push(cpuOf(spawnSync('python3', [HOT, '1.0']).stdout.toString()));
+    const run = await runWithCollectors([inProcess], ['python3', HOT, '1.0']);
+    sampled.push(cpuOf(run.stdout));
+  }
+  const overhead = Math.min(...sampled) / Math.min(...plain) - 1;
+  process.stderr.write(
+    `python sampler overhead: ${(overhead * 100).toFixed(1)}% process CPU (plain ${plain.join(', ')} s; sampled ${sampled.join(', ')} s)\n`,
+  );
+  // The goal is <= 3%; the bound is looser so a noisy CI machine does not flake.
+  assert.ok(overhead < 0.1, `overhead ${(overhead * 100).toFixed(1)}%`);
+});
+
+test('python: a non-Python target is skipped, not failed', async () => {
+  const run = await runWithCollectors([inProcess], ['sh', '-c', 'exit 0']);
+  assert.equal(run.results[0].status, 'skipped');
+});
