@@ -26,8 +26,20 @@ const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
  */
 const PERF_SCRIPT_FRAME = /^\s+[0-9a-fA-F]+\s+\S/;
 
-/** JSON_START matches the opening of a JSON object or array. */
-const JSON_START = /^\s*(?:\{|\[\s*(?:[[{"\]\d-]|true|false|null))/;
+/**
+ * startsLikeJson: an object, or an array whose first element (after any nested brackets) is
+ * JSON. Folded stacks start with brackets too: "[unknown];main 1", "[[kernel.kallsyms]];... 5".
+ */
+function startsLikeJson(text: string): boolean {
+  const open = /^\s*([{[])/.exec(text);
+  if (!open) return false;
+  if (open[1] === '{') return true;
+  const first = text.slice(open[0].length).replace(/^[\s[]*/, '');
+  return (
+    first === '' ||
+    /^(?:[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|(?:true|false|null)\s*[,\]])/.test(first)
+  );
+}
 
 /** SNIFF_BYTES bounds the work `sniff` does on a large input. */
 const SNIFF_BYTES = 64 * 1024;
@@ -67,7 +79,7 @@ export function sniffCollapsed(bytes: Uint8Array): boolean {
   if (!looksLikeText(bytes)) return false;
   const text = decodeText(bytes, SNIFF_BYTES);
   // JSON is never folded stacks; but "[unknown];main 1" starts with a bracket too.
-  if (JSON_START.test(text)) return false;
+  if (startsLikeJson(text)) return false;
   const lines = text.split('\n');
   // The last line may be cut in the middle by the prefix limit.
   if (bytes.length > SNIFF_BYTES && lines.length > 1) lines.pop();

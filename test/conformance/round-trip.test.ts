@@ -59,16 +59,27 @@ test('every importable corpus file round-trips through pprof', (t) => {
   assert.deepEqual(failures, []);
 });
 
-/** defaultTypeRoundTripError exports the default sample type to a single-type format and back. */
+/**
+ * defaultTypeRoundTripError exports the default sample type to a single-type format and back.
+ * Collapsed text cannot hold an empty stack, so those are left out of its comparison.
+ */
 function defaultTypeRoundTripError(profile: Profile, rel: string, format: string): string | undefined {
   const typeIndex = defaultSampleTypeIndex(profile);
   try {
+    // Folded text separates frames with ';' and samples with newlines; names holding those (or
+    // NUL, which makes the file binary) cannot be carried, e.g. Pyroscope's invalid_utf8 sample.
+    if (format === 'collapsed' && profile.functions.some((f) => /[;\n\r\0]/.test(f.name))) return undefined;
+    const expected = foldedOf(profile, typeIndex).filter(
+      (line) => format !== 'collapsed' || !line.startsWith(' '),
+    );
+    // Nothing to carry: an all-zero default type exports as an empty file, which is no profile.
+    if (expected.length === 0) return undefined;
     const single = selectSampleType(profile, typeIndex);
     const again = importProfileBytes(exporterFor(format).exportProfile(single), {
       source: `${rel} (${format})`,
     });
     const merged = again.length === 1 ? again[0] : mergeProfiles(again);
-    assert.deepEqual(foldedOf(merged, 0), foldedOf(profile, typeIndex));
+    assert.deepEqual(foldedOf(merged, 0), expected);
   } catch (err) {
     if (err instanceof AutoprofError || err instanceof assert.AssertionError) {
       return `${rel}: ${format} round trip differs: ${(err as Error).message.split('\n')[0]}`;
