@@ -25,10 +25,10 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => {
+    child.stdout?.on('data', (c) => {
       stdout += c;
     });
-    child.stderr.on('data', (c) => {
+    child.stderr?.on('data', (c) => {
       stderr += c;
     });
     if (options.input !== undefined && child.stdin) child.stdin.end(options.input);

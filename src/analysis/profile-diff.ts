@@ -15,7 +15,7 @@ export interface DiffThresholds {
   changePoints: number;
   /** hotspotPct: a new (or removed) hotspot has more than this self share on its side. */
   hotspotPct: number;
-  /** alpha: significance level of the two-sided Mann-Whitney U test on per-run shares. */
+  /** alpha: significance level of the two-sided Mann-Whitney U test on per-run self values. */
   alpha: number;
 }
 
@@ -23,7 +23,7 @@ export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = { changePoints: 5, hotspo
 
 export type ChangeKind = 'regression' | 'improvement' | 'new_hotspot' | 'removed_hotspot';
 
-/** Significance is the U test on per-run self shares; absent when a side has one run. */
+/** Significance is the U test on per-run self values; absent when a side has one run. */
 export interface Significance {
   test: 'mann-whitney-u';
   p: number;
@@ -123,6 +123,7 @@ export function diffProfiles(
     const kind = classify(
       { share: baseSelf, perRun: baseCostPerRun, present: b !== undefined && b.self !== 0 },
       { share: headSelf, perRun: headCostPerRun, present: h !== undefined && h.self !== 0 },
+      baseShares.total / baseRuns.length,
       thresholds,
     );
     if (kind === 'share-shift') {
@@ -130,7 +131,7 @@ export function diffProfiles(
       continue;
     }
     if (!kind) continue;
-    const significance = multiRun ? testShares(key, basePerRun, headPerRun, thresholds.alpha) : null;
+    const significance = multiRun ? testCosts(key, basePerRun, headPerRun, thresholds.alpha) : null;
     const grewInHead = headSelf >= baseSelf;
     const side = grewInHead ? headPooled : basePooled;
     const name = (h ?? b)?.name ?? key;
@@ -189,33 +190,40 @@ interface SideValue {
 }
 
 /**
- * classify applies the thresholds. A share that rose past the threshold is a regression only
- * if the function's own cost per run rose too: when something else got cheaper, every other
- * function's share rises with no change of its own (a share shift), and blaming them would
- * make every improvement look like a regression.
+ * classify applies the thresholds. A share that moved past the threshold is a change only when
+ * the function's own cost per run moved the same way by more than the threshold too, measured
+ * against the base's total per run: when one function gets cheaper every other share rises with
+ * no change of its own (a share shift), and blaming them would make every improvement look like
+ * a regression.
  */
 function classify(
   base: SideValue,
   head: SideValue,
+  baseTotalPerRun: number,
   t: DiffThresholds,
 ): ChangeKind | 'share-shift' | undefined {
   if (!base.present && head.present && head.share > t.hotspotPct) return 'new_hotspot';
   if (base.present && !head.present && base.share > t.hotspotPct) return 'removed_hotspot';
+  const ownPoints = baseTotalPerRun > 0 ? ((head.perRun - base.perRun) / baseTotalPerRun) * 100 : 0;
   if (head.share - base.share > t.changePoints)
-    return head.perRun > base.perRun ? 'regression' : 'share-shift';
+    return ownPoints > t.changePoints ? 'regression' : 'share-shift';
   if (base.share - head.share > t.changePoints)
-    return head.perRun < base.perRun ? 'improvement' : 'share-shift';
+    return -ownPoints > t.changePoints ? 'improvement' : 'share-shift';
   return undefined;
 }
 
-function testShares(
+/**
+ * testCosts runs the U test on the function's self value in each run: the cost itself, not its
+ * share, so a function does not turn significant because others changed.
+ */
+function testCosts(
   key: string,
   base: FunctionShareTable[],
   head: FunctionShareTable[],
   alpha: number,
 ): Significance {
-  const shares = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.selfShare ?? 0);
-  return uTest(shares(base), shares(head), alpha);
+  const costs = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.self ?? 0);
+  return uTest(costs(base), costs(head), alpha);
 }
 
 function uTest(base: number[], head: number[], alpha: number): Significance {

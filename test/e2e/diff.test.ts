@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import AjvModule from 'ajv-draft-04';
+import formatsModule from 'ajv-formats';
 import type { DiffReport } from '../../src/report/diff-report.js';
 import { runCli } from '../cli.js';
 
@@ -94,10 +94,13 @@ test('report.sarif validates against the SARIF 2.1.0 schema and names the regres
   const schema = JSON.parse(
     readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
   );
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, logger: false });
-  addFormats(ajv);
+  // Both are CommonJS with a `default` that is the module itself, which is what types see.
+  const ajv = new AjvModule.default({ allErrors: true, strict: false, unicodeRegExp: false, logger: false });
+  formatsModule.default(ajv);
   const validate = ajv.compile(schema);
-  const sarif = JSON.parse(readFileSync(join(work, 'regressed-diff', 'report.sarif'), 'utf8'));
+  const sarif = JSON.parse(readFileSync(join(work, 'regressed-diff', 'report.sarif'), 'utf8')) as {
+    runs: Array<{ results: unknown[] }>;
+  };
   assert.ok(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3)));
   assert.ok(sarif.runs[0].results.length > 0);
   assert.match(JSON.stringify(sarif.runs[0].results[0]), /parseOrder/);
