@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
 /** Command is one `autoprof <name>` entry of the command table. */
@@ -27,7 +27,12 @@ export const processIo: CommandIo = {
   },
 };
 
-type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** ParsedCommandArgs is what parseArgs returns for a command's options, named for declaration output. */
+export type ParsedCommandArgs<O extends OptionSpec> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>
+>;
 
 /**
  * parseCommandArgs wraps node:util parseArgs so every unknown flag or missing value becomes a
@@ -38,7 +43,7 @@ export function parseCommandArgs<O extends OptionSpec>(
   argv: string[],
   options: O,
   allowPositionals = true,
-) {
+): ParsedCommandArgs<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
