@@ -11,9 +11,13 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # npm packages: reinstall only when package-lock.json changed since the last install.
+# `npm install` rather than `npm ci`: the registry this project reaches lacks some other
+# platforms' optional binaries (e.g. biome's darwin builds) at the locked versions, so the lock
+# cannot list them and `npm ci` refuses it as out of sync; `npm install` follows the lock and
+# installs this platform's binaries.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # Debian packages the collectors and tests use (perf, bpftrace, a JDK, gcc); each is optional
