@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
+import { decodeIngest, decodePush } from '../ingest/ingest-request.js';
+import type { ProfileWrite } from '../store/types.js';
+
+/**
+ * Ingest routes, Pyroscope-compatible:
+ * - `POST /ingest` and `POST /pyroscope/ingest`: the legacy API (see ingest-request.ts);
+ * - `POST /push.v1.PusherService/Push`: Connect unary, `application/proto` or `application/json`;
+ *   answers `{}` (an empty PushResponse) in the request's encoding.
+ * A 200 means the profiles are durable in the store.
+ */
+export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const legacy = async (req: FastifyRequest) => {
+    return ingest(ctx, req, 'ingest', (body) =>
+      decodeIngest({
+        query: queryParams(req),
+        contentType: req.headers['content-type'],
+        body,
+        maxDecompressedBytes: ctx.maxDecompressedBytes,
+      }),
+    );
+  };
+  app.post('/ingest', async (req, reply) => {
+    await legacy(req);
+    return reply.code(200).send('');
+  });
+  app.post('/pyroscope/ingest', async (req, reply) => {
+    await legacy(req);
+    return reply.code(200).send('');
+  });
+  app.post('/push.v1.PusherService/Push', async (req, reply) => {
+    const json = /json/i.test(req.headers['content-type'] ?? '');
+    await ingest(ctx, req, 'push', (body) =>
+      decodePush({
+        body,
+        json,
+        contentType: req.headers['content-type'],
+        maxDecompressedBytes: ctx.maxDecompressedBytes,
+      }),
+    );
+    if (json) return reply.code(200).type('application/json').send('{}');
+    return reply.code(200).type('application/proto').send(Buffer.alloc(0));
+  });
+}
+
+async function ingest(
+  ctx: ServerContext,
+  req: FastifyRequest,
+  route: string,
+  decode: (body: Uint8Array) => ProfileWrite[],
+): Promise<void> {
+  const started = performance.now();
+  const tenant = authorize(ctx, req, 'ingest');
+  const body = bodyBytes(req);
+  ctx.metrics.inc('autoprof_ingest_received_bytes_total', { route }, body.length);
+  try {
+    const wait = ctx.rateLimiter?.take(tenant, body.length) ?? 0;
+    if (wait > 0) {
+      throw new HttpError(429, `tenant '${tenant}' is over its ingest rate limit`, {
+        'retry-after': String(wait),
+      });
+    }
+    const writes = decode(body);
+    if (writes.length > 0) await ctx.store.write(tenant, writes);
+    ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, writes.length);
+    ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: '200' });
+  } catch (err) {
+    const status = (err as { status?: number }).status ?? 500;
+    ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: String(status) });
+    throw err;
+  } finally {
+    ctx.metrics.observe('autoprof_ingest_duration_seconds', (performance.now() - started) / 1000, { route });
+  }
+}

@@ -1,0 +1,117 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AccessError } from './access.js';
+import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
+import { registerIngestRoutes } from './api/ingest.js';
+import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
+import { registerQuerierRoutes } from './api/querier.js';
+import { HttpError, type ServerContext } from './context.js';
+import { IngestError } from './ingest/ingest-request.js';
+import { MetricsRegistry } from './metrics.js';
+import { QueryError } from './query/resolve-query.js';
+import { RateLimiter } from './rate-limit.js';
+import { SelectorSyntaxError } from './store/label-matchers.js';
+import type { ProfileStore } from './store/types.js';
+
+/** ServerOptions configure buildServer; every limit has a default fit for one machine. */
+export interface ServerOptions {
+  store: ProfileStore;
+  /** maxBodyBytes caps a request body (413 beyond); default 64 MiB. */
+  maxBodyBytes?: number;
+  /** maxDecompressedBytes caps each gunzip inside a request (413 beyond); default 256 MiB. */
+  maxDecompressedBytes?: number;
+  ingestTokens?: string[];
+  readTokens?: string[];
+  /** ingestBytesPerSecond enables the per-tenant rate limit (burst: `ingestBurstBytes`, default 4 s). */
+  ingestBytesPerSecond?: number;
+  ingestBurstBytes?: number;
+  logger?: boolean;
+}
+
+/**
+ * buildServer wires the routes to a store. Every body is read as raw bytes (ingest formats are
+ * binary, and the Connect JSON routes parse their own), capped at `maxBodyBytes`. Errors become
+ * `{code, message}` JSON with the status their kind deserves; a bad request never stops serving.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const metrics = new MetricsRegistry();
+  metrics.counter('autoprof_ingest_requests_total', 'Ingest requests by route and status.');
+  metrics.counter('autoprof_ingest_received_bytes_total', 'Request body bytes received by ingest routes.');
+  metrics.counter('autoprof_ingest_profiles_total', 'Series profiles written by ingest.');
+  metrics.histogram('autoprof_ingest_duration_seconds', 'Ingest request latency, decode and durable write.');
+  metrics.histogram('autoprof_query_duration_seconds', 'Query latency by route.');
+  metrics.gauge(
+    'autoprof_store_bytes',
+    'Bytes the store occupies on disk.',
+    async () => (await options.store.stats()).bytesOnDisk,
+  );
+  metrics.gauge(
+    'autoprof_store_profiles',
+    'Profiles held by the store.',
+    async () => (await options.store.stats()).profiles,
+  );
+  metrics.gauge(
+    'autoprof_store_series',
+    'Series held by the store.',
+    async () => (await options.store.stats()).series,
+  );
+  const ctx: ServerContext = {
+    store: options.store,
+    metrics,
+    access: { ingestTokens: options.ingestTokens, readTokens: options.readTokens },
+    maxBodyBytes,
+    maxDecompressedBytes: options.maxDecompressedBytes ?? 256 * 1024 * 1024,
+    rateLimiter:
+      options.ingestBytesPerSecond && options.ingestBytesPerSecond > 0
+        ? new RateLimiter(
+            options.ingestBytesPerSecond,
+            options.ingestBurstBytes ?? options.ingestBytesPerSecond * 4,
+          )
+        : undefined,
+  };
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: maxBodyBytes });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, message, headers } = classifyError(err);
+    if (status >= 500) req.log.error(err);
+    reply.code(status).headers(headers).type('application/json').send({ code: status, message });
+  });
+
+  app.get('/healthz', async () => 'ok\n');
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await options.store.stats();
+      return 'ready\n';
+    } catch (err) {
+      return reply.code(503).send(`not ready: ${(err as Error).message}\n`);
+    }
+  });
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(await metrics.render()),
+  );
+
+  registerIngestRoutes(app, ctx);
+  registerPyroscopeQueryRoutes(app, ctx);
+  registerQuerierRoutes(app, ctx);
+  registerAutoprofApiRoutes(app, ctx);
+  return app;
+}
+
+function classifyError(err: unknown): { status: number; message: string; headers: Record<string, string> } {
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof HttpError) return { status: err.status, message, headers: err.headers };
+  if (err instanceof IngestError || err instanceof AccessError)
+    return { status: err.status, message, headers: {} };
+  if (err instanceof QueryError || err instanceof SelectorSyntaxError)
+    return { status: 400, message, headers: {} };
+  const statusCode = (err as { statusCode?: number })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, message, headers: {} };
+  }
+  return { status: 500, message: 'internal error', headers: {} };
+}

@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import { type AccessOptions, checkToken, tenantOf } from './access.js';
+import type { MetricsRegistry } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { ProfileStore } from './store/types.js';
+
+/** ServerContext is what every route module gets: the store and the server-wide policies. */
+export interface ServerContext {
+  store: ProfileStore;
+  metrics: MetricsRegistry;
+  access: AccessOptions;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  rateLimiter?: RateLimiter;
+}
+
+/** HttpError is any error with the status it should be answered with. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** authorize checks the token for the kind of request and returns the tenant. */
+export function authorize(ctx: ServerContext, req: FastifyRequest, kind: 'ingest' | 'read'): string {
+  checkToken(req.headers.authorization, kind === 'ingest' ? ctx.access.ingestTokens : ctx.access.readTokens);
+  return tenantOf(req.headers['x-scope-orgid'], ctx.access);
+}
+
+/** bodyBytes returns the raw request body (the server parses every content type as a buffer). */
+export function bodyBytes(req: FastifyRequest): Uint8Array {
+  const b = req.body;
+  if (b instanceof Uint8Array) return b;
+  return new Uint8Array(0);
+}
+
+/** queryParams flattens the query string to single strings (the last value of repeats wins). */
+export function queryParams(req: FastifyRequest): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? undefined : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+import { diffFlameNodes, type FlameNode, flameNodeFromCallTree } from '../../flamegraph/levels.js';
+import type { FlamebearerMetadata } from '../../formats/flamebearer.js';
+import { pyroscopeUnits } from '../../formats/flamebearer.js';
+import type { Profile } from '../../model/profile.js';
+import { buildCallTree } from '../../model/tree.js';
+
+/**
+ * The 'double' flamebearer of `/pyroscope/render-diff`, Pyroscope's diff wire format:
+ *
+ *     {version: 1, flamebearer: {names, levels, numTicks, maxSelf},
+ *      metadata: {format: 'double', units, sampleRate, spyName, name},
+ *      leftTicks, rightTicks, timeline: null}
+ *
+ * Each node is 7 numbers: [xLeft, totalLeft, selfLeft, xRight, totalRight, selfRight, nameIndex].
+ * Both sides are laid out independently (a node's children after its own self, sorted by name),
+ * and each x is delta encoded against the previous node's right edge on the same side and row.
+ * numTicks is leftTicks + rightTicks; values are integers.
+ */
+export interface DiffFlamebearerProfile {
+  version: 1;
+  flamebearer: { names: string[]; levels: number[][]; numTicks: number; maxSelf: number };
+  metadata: FlamebearerMetadata;
+  leftTicks: number;
+  rightTicks: number;
+  timeline: null;
+}
+
+/** diffToFlamebearer lays out left (base) against right (head); both have one sample type. */
+export function diffToFlamebearer(left: Profile, right: Profile, name = ''): DiffFlamebearerProfile {
+  const tree = (p: Profile): FlameNode => {
+    const node = flameNodeFromCallTree(buildCallTree(p).root, 0);
+    return roundNode(node);
+  };
+  const root = diffFlameNodes(tree(left), tree(right), 'absolute');
+  root.name = 'total';
+  const names: string[] = ['total'];
+  const nameIndex = new Map<string, number>([['total', 0]]);
+  const rows: number[][] = [];
+  let maxSelf = 0;
+  const walk = (node: FlameNode, depth: number, xL: number, xR: number) => {
+    let idx = nameIndex.get(node.name);
+    if (idx === undefined || depth === 0) {
+      idx = depth === 0 ? 0 : names.length;
+      if (depth > 0) {
+        names.push(node.name);
+        nameIndex.set(node.name, idx);
+      }
+    }
+    const totalL = node.baseTotal ?? 0;
+    const selfL = node.baseSelf ?? 0;
+    rows[depth] ??= [];
+    rows[depth].push(xL, totalL, selfL, xR, node.total, node.self, idx);
+    maxSelf = Math.max(maxSelf, selfL, node.self);
+    let cl = xL + selfL;
+    let cr = xR + node.self;
+    for (const child of node.children) {
+      if ((child.baseTotal ?? 0) === 0 && child.total === 0) continue;
+      walk(child, depth + 1, cl, cr);
+      cl += child.baseTotal ?? 0;
+      cr += child.total;
+    }
+  };
+  walk(root, 0, 0, 0);
+  for (const row of rows) {
+    let endL = 0;
+    let endR = 0;
+    for (let i = 0; i < row.length; i += 7) {
+      const xL = row[i];
+      const xR = row[i + 3];
+      row[i] = xL - endL;
+      row[i + 3] = xR - endR;
+      endL = xL + row[i + 1];
+      endR = xR + row[i + 4];
+    }
+  }
+  const type = right.sampleTypes[0] ?? left.sampleTypes[0];
+  const { units, sampleRate } = pyroscopeUnits(right, type);
+  const leftTicks = root.baseTotal ?? 0;
+  const rightTicks = root.total;
+  return {
+    version: 1,
+    flamebearer: { names, levels: rows, numTicks: leftTicks + rightTicks, maxSelf },
+    metadata: { format: 'double', units, sampleRate, spyName: '', name },
+    leftTicks,
+    rightTicks,
+    timeline: null,
+  };
+}
+
+function roundNode(n: FlameNode): FlameNode {
+  return {
+    name: n.name,
+    total: Math.round(n.total),
+    self: Math.round(n.self),
+    children: n.children.map(roundNode),
+  };
+}
