@@ -1,0 +1,83 @@
+import { ownLines } from '../features/own-lines.js';
+import { pct } from '../findings.js';
+import { functionKey } from '../function-shares.js';
+import { absoluteEvidence } from '../patterns/match.js';
+import { heaviestPath } from '../profile-diff.js';
+import { type Detector, ladder, makeFinding } from './detector.js';
+
+/** HOTSPOT_MIN_SHARE: own functions below this share of CPU are not worth a finding. */
+const HOTSPOT_MIN_SHARE = 0.1;
+const MAX_HOTSPOTS = 3;
+
+/**
+ * cpuHotspot reports the program's own functions that carry the most CPU (callees in libraries
+ * and the runtime included, since the own function is what can change), at their hottest line.
+ * It is the generic finding: patterns say *why* a place is hot, this says *where*.
+ */
+export const cpuHotspot: Detector = {
+  id: 'cpu-hotspot',
+  detect(input, ctx) {
+    const view = input.views.find((v) => v.kind === 'cpu');
+    if (!view || view.total === 0) return [];
+    const byFn = new Map<
+      string,
+      { fn: string; file: string; value: number; self: number; lines: Map<number, number> }
+    >();
+    for (const l of ownLines(view.profile, input.lineTicks)) {
+      const e = byFn.get(l.key) ?? { fn: l.function, file: l.file, value: 0, self: 0, lines: new Map() };
+      e.value += l.value;
+      e.self += l.selfValue;
+      e.lines.set(l.line, (e.lines.get(l.line) ?? 0) + l.value);
+      byFn.set(l.key, e);
+    }
+    const src = input.sourceOf.cpu ?? 'profile';
+    return [...byFn.values()]
+      .filter((e) => e.value / view.total >= HOTSPOT_MIN_SHARE)
+      .sort((a, b) => b.value - a.value)
+      .slice(0, MAX_HOTSPOTS)
+      .map((e) => {
+        const share = e.value / view.total;
+        // A hotspot of a program that hardly computes is not where its time goes.
+        const profileSeconds = view.unit === 'nanoseconds' ? view.total / 1e9 : Number.POSITIVE_INFINITY;
+        const idle = profileSeconds < 0.1 || (input.metrics.cpu_utilisation ?? 1) < 0.2;
+        const line = [...e.lines].sort((a, b) => b[1] - a[1])[0][0];
+        const hotLine = e.lines.get(line) ?? 0;
+        return makeFinding(
+          {
+            patternId: 'cpu-hotspot',
+            category: 'cpu-hotspot',
+            title: `CPU hotspot in ${e.fn}`,
+            severity: idle
+              ? 'info'
+              : ladder(
+                  share,
+                  [
+                    [0.6, 'high'],
+                    [0.3, 'medium'],
+                    [0.15, 'low'],
+                  ],
+                  'info',
+                ),
+            confidence: 0.9,
+            location: { function: e.fn, file: e.file, line },
+            stack: heaviestPath(view.profile, 0, functionKey(e.fn, e.file)).stack,
+            evidence: {
+              cpu_share: { value: pct(share), unit: '%', source: src },
+              cpu_self_share: { value: pct(e.self / view.total), unit: '%', source: src },
+              hottest_line_share: { value: pct(hotLine / view.total), unit: '%', source: src },
+              ...absoluteEvidence('cpu', view.unit, e.value, src),
+            },
+            description:
+              'This function of the program (with the library and runtime code it calls) accounts for a large share of CPU samples. Time here is work the program asked for; the question is whether all of it is needed.',
+            suggestions: [
+              'Look at the hottest line first; check whether the work can be skipped, cached or done once outside a loop.',
+              'Check the algorithm: nested loops over growing inputs and repeated searches are typical.',
+            ],
+            verify: "The function's CPU share should drop in a new run.",
+            share,
+          },
+          ctx,
+        );
+      });
+  },
+};

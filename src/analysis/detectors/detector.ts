@@ -1,0 +1,92 @@
+import type { DiagnosisInput } from '../features/diagnosis-input.js';
+import type { SampleKind } from '../features/sample-views.js';
+import {
+  type Category,
+  type Evidence,
+  type Finding,
+  type FindingLocation,
+  findingId,
+  impactOf,
+  type Severity,
+} from '../findings.js';
+import { topOwnFunction } from '../patterns/match.js';
+
+/** DetectorContext carries what every finding needs beyond the input. */
+export interface DetectorContext {
+  /** verifyHint: the exact `autoprof run` / `autoprof diff` commands for this target. */
+  verifyHint: string;
+}
+
+/** Detector is a diagnosis that needs code rather than a pattern (trends, percentiles, states). */
+export interface Detector {
+  id: string;
+  detect(input: DiagnosisInput, ctx: DetectorContext): Finding[];
+}
+
+/** FindingParts is a finding before its id and impact are derived. */
+export interface FindingParts {
+  patternId: string;
+  category: Category;
+  title: string;
+  severity: Severity;
+  confidence: number;
+  location: FindingLocation;
+  stack: string[];
+  evidence: Evidence;
+  description: string;
+  suggestions: string[];
+  verify: string;
+  references?: string[];
+  /** share: the fraction of the run the problem accounts for, for ranking. */
+  share: number;
+}
+
+/** makeFinding derives id and impact so every detector ranks on the same scale. */
+export function makeFinding(p: FindingParts, ctx: DetectorContext): Finding {
+  const confidence = Math.round(p.confidence * 100) / 100;
+  return {
+    id: findingId(p.patternId, p.location),
+    pattern_id: p.patternId,
+    category: p.category,
+    title: p.title,
+    severity: p.severity,
+    confidence,
+    location: p.location,
+    stack: p.stack,
+    evidence: p.evidence,
+    description: p.description,
+    suggestions: p.suggestions,
+    verify: `${p.verify} ${ctx.verifyHint}`.trim(),
+    references: p.references ?? [],
+    impact: impactOf(p.share, confidence, p.severity),
+  };
+}
+
+/**
+ * busiestOwnFrame locates a process-level problem at the program's own function carrying the
+ * most of the first available sample kind (wall first for waits, cpu for work).
+ */
+export function busiestOwnFrame(
+  input: DiagnosisInput,
+  kinds: SampleKind[],
+): { location: FindingLocation; stack: string[]; share: number } {
+  for (const kind of kinds) {
+    const view = input.views.find((v) => v.kind === kind);
+    if (!view) continue;
+    const top = topOwnFunction(view);
+    if (top) {
+      return {
+        location: { function: top.name, file: top.file, line: top.line },
+        stack: top.stack,
+        share: view.total ? top.value / view.total : 0,
+      };
+    }
+  }
+  return { location: { function: '(whole process)', file: '', line: 0 }, stack: [], share: 0 };
+}
+
+/** ladder returns the first level whose threshold the value reaches (thresholds descending). */
+export function ladder(value: number, steps: Array<[number, Severity]>, otherwise: Severity): Severity {
+  for (const [min, level] of steps) if (value >= min) return level;
+  return otherwise;
+}

@@ -1,0 +1,110 @@
+import type { Metrics } from './metrics.js';
+import { linearTrend } from './trend.js';
+
+/** NodeMetricsFile is the part of node-<pid>.metrics.json (autoprof.node-metrics/v1) analysis reads. */
+export interface NodeMetricsFile {
+  schema?: string;
+  pid: number;
+  startedAt: number;
+  endedAt: number;
+  eventLoopDelay?: { count: number; p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  gc?: {
+    count: number;
+    totalPauseMs: number;
+    events?: Array<{ t: number; durationMs: number; kind: number }>;
+  };
+  series?: Array<{ t: number; heapUsed: number; rss: number; eventLoopDelayMaxMs: number }>;
+}
+
+/** NodeProcessFeatures is one Node.js process's runtime numbers. */
+export interface NodeProcessFeatures {
+  pid: number;
+  wall_s: number;
+  gc_pause_ms: number;
+  gc_count: number;
+  gc_max_pause_ms: number;
+  /** gc_share_of_wall: GC pause time / the process's wall time. */
+  gc_share_of_wall: number;
+  event_loop_delay_count: number;
+  event_loop_delay_p50_ms: number;
+  event_loop_delay_p99_ms: number;
+  event_loop_delay_max_ms: number;
+  heap_used_growth_mb: number;
+  heap_used_slope_mb_per_s: number;
+  heap_used_trend_r2: number;
+  /** blocked_windows: 100 ms windows whose worst event-loop delay exceeded 100 ms. */
+  blocked_windows: number;
+  windows: number;
+}
+
+/** parseNodeMetrics reads one metrics file; undefined when it is not one. */
+export function parseNodeMetrics(text: string): NodeMetricsFile | undefined {
+  try {
+    const v = JSON.parse(text) as NodeMetricsFile;
+    if (typeof v !== 'object' || v === null || typeof v.pid !== 'number') return undefined;
+    return v;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * nodeProcessFeatures computes GC time, event-loop delay percentiles and the heap trend. The
+ * first 10% of the series is left out of the trend: module loading grows every heap.
+ */
+export function nodeProcessFeatures(m: NodeMetricsFile): NodeProcessFeatures {
+  const wall = Math.max(0.001, (m.endedAt - m.startedAt) / 1000);
+  const events = m.gc?.events ?? [];
+  const series = m.series ?? [];
+  const used = series.slice(Math.floor(series.length / 10));
+  const t0 = used[0]?.t ?? 0;
+  const trend = linearTrend(
+    used.map((p) => (p.t - t0) / 1000),
+    used.map((p) => p.heapUsed / 2 ** 20),
+  );
+  const eld = m.eventLoopDelay;
+  const gcMs = m.gc?.totalPauseMs ?? 0;
+  return {
+    pid: m.pid,
+    wall_s: round(wall),
+    gc_pause_ms: round(gcMs),
+    gc_count: m.gc?.count ?? 0,
+    gc_max_pause_ms: round(events.reduce((mx, e) => Math.max(mx, e.durationMs), 0)),
+    gc_share_of_wall: round(gcMs / 1000 / wall),
+    event_loop_delay_count: eld?.count ?? 0,
+    event_loop_delay_p50_ms: round(eld?.p50Ms ?? 0),
+    event_loop_delay_p99_ms: round(eld?.p99Ms ?? 0),
+    event_loop_delay_max_ms: round(eld?.maxMs ?? 0),
+    heap_used_growth_mb:
+      used.length > 1 ? round((used[used.length - 1].heapUsed - used[0].heapUsed) / 2 ** 20) : 0,
+    heap_used_slope_mb_per_s: round(trend.slope),
+    heap_used_trend_r2: round(trend.r2),
+    blocked_windows: series.filter((p) => p.eventLoopDelayMaxMs > 100).length,
+    windows: series.length,
+  };
+}
+
+/**
+ * nodeMetricsOf folds the Node processes of a run into run metrics: the process with the most
+ * wall time speaks for the run (a CLI wrapper's short-lived node children do not).
+ */
+export function nodeMetricsOf(processes: NodeProcessFeatures[]): Metrics {
+  if (processes.length === 0) return {};
+  const p = [...processes].sort((a, b) => b.wall_s - a.wall_s)[0];
+  return {
+    gc_pause_ms: p.gc_pause_ms,
+    gc_count: p.gc_count,
+    gc_max_pause_ms: p.gc_max_pause_ms,
+    event_loop_delay_count: p.event_loop_delay_count,
+    event_loop_delay_p50_ms: p.event_loop_delay_p50_ms,
+    event_loop_delay_p99_ms: p.event_loop_delay_p99_ms,
+    event_loop_delay_max_ms: p.event_loop_delay_max_ms,
+    heap_used_growth_mb: p.heap_used_growth_mb,
+    heap_used_slope_mb_per_s: p.heap_used_slope_mb_per_s,
+    heap_used_trend_r2: p.heap_used_trend_r2,
+  };
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0;
+}

@@ -1,0 +1,445 @@
+import type { Profile } from '../../model/profile.js';
+import type { DiagnosisInput } from '../features/diagnosis-input.js';
+import { viewOf } from '../features/diagnosis-input.js';
+import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
+import { runtimeOfFrame } from '../features/runtimes.js';
+import type { SampleView } from '../features/sample-views.js';
+import { type Evidence, type Finding, findingId, impactOf, pct, type Severity } from '../findings.js';
+import { frameOrigin } from '../frame-origin.js';
+import { functionKey } from '../function-shares.js';
+import type { FrameMatcher, Pattern, Range } from './schema.js';
+
+/** MAX_FINDINGS_PER_PATTERN: one pattern reports at most this many call sites. */
+const MAX_FINDINGS_PER_PATTERN = 5;
+
+/** FlatView is a view with every sample's frames expanded once, leaf first, for fast scans. */
+interface FlatView {
+  view: SampleView;
+  /** frames[i] are function ids of sample i, leaf first (inlined callees before callers). */
+  frames: number[][];
+  lines: number[][];
+  values: number[];
+  own: boolean[];
+  keys: string[];
+}
+
+const flatCache = new WeakMap<Profile, FlatView>();
+
+function flatten(view: SampleView): FlatView {
+  const cached = flatCache.get(view.profile);
+  if (cached) return cached;
+  const p = view.profile;
+  const frames: number[][] = [];
+  const lines: number[][] = [];
+  const values: number[] = [];
+  for (const s of p.samples) {
+    const f: number[] = [];
+    const l: number[] = [];
+    for (const id of s.locationIds) {
+      const loc = p.locations[id - 1];
+      for (const line of loc.lines) {
+        f.push(line.functionId);
+        l.push(line.line);
+      }
+    }
+    frames.push(f);
+    lines.push(l);
+    values.push(s.values[0]);
+  }
+  const own = p.functions.map((fn) => frameOrigin(fn.name, fn.filename) === 'own');
+  const keys = p.functions.map((fn) => functionKey(fn.name, fn.filename));
+  const flat = { view, frames, lines, values, own, keys };
+  flatCache.set(p, flat);
+  return flat;
+}
+
+function frameMatches(m: FrameMatcher, name: string, file: string): boolean {
+  if (!m.function.test(name)) return false;
+  if (m.file && !m.file.test(file)) return false;
+  if (m.origin && frameOrigin(name, file) !== m.origin) return false;
+  return true;
+}
+
+/** functionMask marks the function ids any matcher accepts. */
+function functionMask(p: Profile, matchers: FrameMatcher[]): boolean[] {
+  return p.functions.map((fn) => matchers.some((m) => frameMatches(m, fn.name, fn.filename)));
+}
+
+export function inRange(x: number, r: Range | undefined): boolean {
+  if (!r) return true;
+  return (r.min === undefined || x >= r.min) && (r.max === undefined || x <= r.max);
+}
+
+interface Group {
+  fnId: number;
+  total: number;
+  self: number;
+  bySource: number;
+  byLine: Map<number, number>;
+  paths: Map<string, { value: number; names: string[] }>;
+}
+
+/**
+ * sourceWeight says how much of a sample whose innermost own frame is `fnId` (at `line`, leaf or
+ * not) is spent on lines matching the pattern's source regex. Python and pprof frames carry the
+ * executing line; V8 frames only the function, so V8 uses per-line ticks (self samples only) or,
+ * lacking them, the whole function body.
+ */
+function sourceWeigher(p: Profile, input: DiagnosisInput, re: RegExp) {
+  const cache = new Map<string, number>();
+  return (fnId: number, line: number, isLeaf: boolean): { weight: number; coarse: boolean } => {
+    const fn = p.functions[fnId - 1];
+    const key = functionKey(fn.name, fn.filename);
+    const ticks = input.lineTicks.get(key);
+    if (ticks) {
+      if (!isLeaf) return { weight: 0, coarse: false };
+      const ck = `t\u0000${key}`;
+      let w = cache.get(ck);
+      if (w === undefined) {
+        let hit = 0;
+        let all = 0;
+        const body = input.sources.body(fn.filename, fn.startLine);
+        const last = body.length > 0 ? body[body.length - 1].line : Number.POSITIVE_INFINITY;
+        for (const [l, n] of ticks) {
+          // Ticks outside the function's own lines belong to a callee V8 inlined into it.
+          if (l < fn.startLine || l > last) continue;
+          all += n;
+          if (re.test(input.sources.line(fn.filename, l) ?? '')) hit += n;
+        }
+        w = all === 0 ? 0 : hit / all;
+        cache.set(ck, w);
+      }
+      return { weight: w, coarse: false };
+    }
+    if (runtimeOfFrame(fn.name, fn.filename) === 'node') {
+      const ck = `b\u0000${key}`;
+      let w = cache.get(ck);
+      if (w === undefined) {
+        w = input.sources.body(fn.filename, fn.startLine).some((l) => re.test(l.text)) ? 1 : 0;
+        cache.set(ck, w);
+      }
+      return { weight: w, coarse: true };
+    }
+    const ck = `l\u0000${key}\u0000${line}`;
+    let w = cache.get(ck);
+    if (w === undefined) {
+      w = re.test(input.sources.line(fn.filename, line) ?? '') ? 1 : 0;
+      cache.set(ck, w);
+    }
+    return { weight: w, coarse: false };
+  };
+}
+
+/** MatchOptions carry what a finding needs beyond the pattern (the verify commands). */
+export interface MatchOptions {
+  verifyHint: string;
+}
+
+/**
+ * matchPattern evaluates one pattern against the diagnosis input and returns one finding per
+ * responsible call site (the program's own frame nearest to the matched frame), each with its
+ * share, time, calls and the metrics the condition used.
+ */
+export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: MatchOptions): Finding[] {
+  const c = pattern.condition;
+  if (!pattern.runtimes.includes('any') && !pattern.runtimes.some((r) => input.runtimes.includes(r as never)))
+    return [];
+  if (c.requires.includes('call-stats') && !input.have.callStats) return [];
+  if (c.requires.includes('timeseries') && !input.have.timeseries) return [];
+  if (c.requires.includes('node-metrics') && !input.have.nodeMetrics) return [];
+  for (const m of c.metrics) if (!metricHolds(input.metrics, m.name, m.range)) return [];
+
+  const metricEvidence: Evidence = {};
+  for (const m of c.metrics)
+    Object.assign(metricEvidence, evidenceOfMetric(input.metrics, m.name, input.sourceOf.metrics));
+
+  if (c.frames.length === 0 && !c.source) return [metricOnlyFinding(pattern, input, metricEvidence, options)];
+
+  const view = viewOf(input, c.sample);
+  if (!view || view.total === 0) return [];
+  const flat = flatten(view);
+  const p = view.profile;
+  const match = functionMask(p, c.frames);
+  const exclude = c.excludeFrames.length > 0 ? functionMask(p, c.excludeFrames) : undefined;
+  const weigh = c.source ? sourceWeigher(p, input, c.source) : undefined;
+
+  const groups = new Map<string, Group>();
+  let matchedTotal = 0;
+  let matchedSelf = 0;
+  let coarseValue = 0;
+  for (let s = 0; s < flat.frames.length; s++) {
+    const frames = flat.frames[s];
+    const value = flat.values[s];
+    if (value === 0 || frames.length === 0) continue;
+    if (exclude && frames.some((f) => exclude[f - 1])) continue;
+    let m = frames.findIndex((f) => match[f - 1]);
+    let weight = 1;
+    let bySource = false;
+    if (m < 0 && weigh) {
+      const o = frames.findIndex((f) => flat.own[f - 1]);
+      if (o < 0) continue;
+      const w = weigh(frames[o], flat.lines[s][o], o === 0);
+      if (w.weight === 0) continue;
+      m = o;
+      weight = w.weight;
+      bySource = true;
+      if (w.coarse) coarseValue += value * weight;
+    }
+    if (m < 0) continue;
+    let a = m;
+    while (a < frames.length && !flat.own[frames[a] - 1]) a++;
+    if (a >= frames.length) a = m;
+    const v = value * weight;
+    matchedTotal += v;
+    if (m === 0) matchedSelf += v;
+    const key = flat.keys[frames[a] - 1];
+    let g = groups.get(key);
+    if (!g) {
+      g = { fnId: frames[a], total: 0, self: 0, bySource: 0, byLine: new Map(), paths: new Map() };
+      groups.set(key, g);
+    }
+    g.total += v;
+    if (m === 0) g.self += v;
+    if (bySource) g.bySource += v;
+    const line = flat.lines[s][a];
+    g.byLine.set(line, (g.byLine.get(line) ?? 0) + v);
+    const names: string[] = [];
+    for (let i = frames.length - 1; i >= m; i--) names.push(p.functions[frames[i] - 1].name);
+    const pk = names.join('\u0000');
+    const path = g.paths.get(pk);
+    if (path) path.value += v;
+    else g.paths.set(pk, { value: v, names });
+  }
+  const totalShare = matchedTotal / view.total;
+  const selfShare = matchedSelf / view.total;
+  if (matchedTotal === 0) return [];
+  if (!inRange(totalShare, c.totalShare) || !inRange(selfShare, c.selfShare)) return [];
+
+  const calls = callsOf(pattern, input);
+  if (c.calls && (!calls || !inRange(calls.calls, c.calls))) return [];
+  if (c.timePerCallUs && (!calls || !inRange(calls.perCallUs, c.timePerCallUs))) return [];
+
+  const floor = Math.max(0.005, (c.totalShare?.min ?? c.selfShare?.min ?? 0.02) / 4);
+  const ranked = [...groups.values()]
+    .filter((g) => g.total / view.total >= floor)
+    .sort((x, y) => y.total - x.total);
+  return ranked.slice(0, MAX_FINDINGS_PER_PATTERN).map((g) =>
+    groupFinding(pattern, input, view, g, {
+      totalShare,
+      groups: ranked.length,
+      coarse: coarseValue / matchedTotal,
+      metricEvidence,
+      calls,
+      options,
+    }),
+  );
+}
+
+interface GroupContext {
+  totalShare: number;
+  groups: number;
+  coarse: number;
+  metricEvidence: Evidence;
+  calls: { calls: number; perCallUs: number; byCaller: Map<string, number> } | undefined;
+  options: MatchOptions;
+}
+
+function groupFinding(
+  pattern: Pattern,
+  input: DiagnosisInput,
+  view: SampleView,
+  g: Group,
+  gc: GroupContext,
+): Finding {
+  const p = view.profile;
+  const fn = p.functions[g.fnId - 1];
+  const line =
+    tickLine(input, fn, pattern.condition.source) ??
+    [...g.byLine].sort((a, b) => b[1] - a[1])[0]?.[0] ??
+    fn.startLine;
+  const stack = [...g.paths.values()].sort((a, b) => b.value - a.value)[0]?.names ?? [fn.name];
+  const share = g.total / view.total;
+  const kind = view.kind;
+  const evidence: Evidence = {};
+  const src = input.sourceOf[kind] ?? 'profile';
+  evidence[`${kind}_share`] = { value: pct(share), unit: '%', source: src };
+  if (g.self > 0)
+    evidence[`${kind}_self_share`] = { value: pct(g.self / view.total), unit: '%', source: src };
+  Object.assign(evidence, absoluteEvidence(kind, view.unit, g.total, src));
+  if (gc.groups > 1)
+    evidence[`${kind}_share_all_sites`] = { value: pct(gc.totalShare), unit: '%', source: src };
+  if (gc.calls) {
+    const own = gc.calls.byCaller.get(functionKey(fn.name, fn.filename));
+    const callSource = input.sourceOf['call-stats'];
+    evidence.calls = {
+      value: own ?? gc.calls.calls,
+      unit: 'calls',
+      ...(callSource ? { source: callSource } : {}),
+    };
+    evidence.time_per_call = {
+      value: Math.round(gc.calls.perCallUs * 100) / 100,
+      unit: 'us',
+      ...(callSource ? { source: callSource } : {}),
+    };
+  }
+  Object.assign(evidence, gc.metricEvidence);
+  const severity = severityOf(pattern, input, share);
+  const bySourceShare = g.total === 0 ? 0 : g.bySource / g.total;
+  let confidence = pattern.confidence;
+  // Weaker evidence, lower confidence: a source-text match is an inference, a whole-body match
+  // (no line numbers) more so; a handful of milliseconds may be noise.
+  if (bySourceShare > 0.5) confidence *= gc.coarse > 0.5 ? 0.7 : 0.9;
+  if (view.unit === 'nanoseconds' && g.total < 50e6) confidence *= 0.8;
+  confidence = Math.round(confidence * 100) / 100;
+  const location = { function: fn.name, file: fn.filename, line };
+  return {
+    id: findingId(pattern.id, location),
+    pattern_id: pattern.id,
+    category: pattern.category,
+    title: `${pattern.title} in ${fn.name}`,
+    severity,
+    confidence,
+    location,
+    stack,
+    evidence,
+    description: pattern.description,
+    suggestions: pattern.suggestions,
+    verify: `${pattern.verify} ${gc.options.verifyHint}`.trim(),
+    references: pattern.references,
+    impact: impactOf(share, confidence, severity),
+  };
+}
+
+/**
+ * tickLine is the hottest line of a V8 function from its line ticks (matching the pattern's
+ * source regex when it has one), since V8 locations only carry the function's first line.
+ */
+function tickLine(
+  input: DiagnosisInput,
+  fn: Profile['functions'][number],
+  re: RegExp | undefined,
+): number | undefined {
+  const ticks = input.lineTicks.get(functionKey(fn.name, fn.filename));
+  if (!ticks) return undefined;
+  const lines = [...ticks].filter(([l]) => !re || re.test(input.sources.line(fn.filename, l) ?? ''));
+  return lines.sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** absoluteEvidence states the matched amount in the view's unit (seconds or bytes). */
+export function absoluteEvidence(kind: string, unit: string, value: number, source: string): Evidence {
+  if (unit === 'nanoseconds') return { [`${kind}_time`]: { value: round3(value / 1e9), unit: 's', source } };
+  if (unit === 'bytes') return { [`${kind}_bytes`]: { value: Math.round(value), unit: 'bytes', source } };
+  return { [`${kind}_${unit}`]: { value: Math.round(value), unit, source } };
+}
+
+function severityOf(pattern: Pattern, input: DiagnosisInput, share: number): Severity {
+  for (const rule of pattern.severity) {
+    if (!inRange(share, rule.totalShare)) continue;
+    if (!rule.metrics.every((m) => metricHolds(input.metrics, m.name, m.range))) continue;
+    return rule.level;
+  }
+  return 'info';
+}
+
+/** callsOf sums cProfile calls of the functions the pattern's frames match, by caller too. */
+function callsOf(pattern: Pattern, input: DiagnosisInput) {
+  if (input.callStats.length === 0 || pattern.condition.frames.length === 0) return undefined;
+  let calls = 0;
+  let total = 0;
+  const byCaller = new Map<string, number>();
+  for (const s of input.callStats) {
+    if (!pattern.condition.frames.some((m) => frameMatches(m, s.name, s.file))) continue;
+    calls += s.calls;
+    total += s.total_s;
+    for (const c of s.callers) {
+      const k = functionKey(c.name, c.file);
+      byCaller.set(k, (byCaller.get(k) ?? 0) + c.calls);
+    }
+  }
+  if (calls === 0) return undefined;
+  return { calls, perCallUs: (total / calls) * 1e6, byCaller };
+}
+
+/**
+ * metricOnlyFinding places a metrics-only pattern at the program's busiest own function, since
+ * /proc numbers have no stack; its confidence is the pattern's own.
+ */
+function metricOnlyFinding(
+  pattern: Pattern,
+  input: DiagnosisInput,
+  evidence: Evidence,
+  options: MatchOptions,
+): Finding {
+  const view = viewOf(input, 'cpu') ?? input.views[0];
+  let location = { function: '(whole process)', file: '', line: 0 };
+  let stack: string[] = [];
+  if (view) {
+    const top = topOwnFunction(view);
+    if (top) {
+      location = { function: top.name, file: top.file, line: top.line };
+      stack = top.stack;
+    }
+  }
+  const severity = severityOf(pattern, input, 0);
+  const share = shareOfMetrics(input, pattern);
+  return {
+    id: findingId(pattern.id, location),
+    pattern_id: pattern.id,
+    category: pattern.category,
+    title: pattern.title,
+    severity,
+    confidence: pattern.confidence,
+    location,
+    stack,
+    evidence,
+    description: pattern.description,
+    suggestions: pattern.suggestions,
+    verify: `${pattern.verify} ${options.verifyHint}`.trim(),
+    references: pattern.references,
+    impact: impactOf(share, pattern.confidence, severity),
+  };
+}
+
+// A metrics-only finding has no profile share; rank it by the share metric it names, if any.
+function shareOfMetrics(input: DiagnosisInput, pattern: Pattern): number {
+  const shares = pattern.condition.metrics
+    .filter((m) => m.name.endsWith('_share'))
+    .map((m) => (input.metrics[m.name] as number | undefined) ?? 0);
+  return shares.length > 0 ? Math.max(...shares) : 0.1;
+}
+
+/** topOwnFunction is the own function with the largest total value, with its heaviest path. */
+export function topOwnFunction(view: SampleView) {
+  const flat = flatten(view);
+  const p = view.profile;
+  const totals = new Map<number, number>();
+  const best = new Map<number, { value: number; stack: string[]; line: number }>();
+  for (let s = 0; s < flat.frames.length; s++) {
+    const frames = flat.frames[s];
+    const o = frames.findIndex((f) => flat.own[f - 1]);
+    if (o < 0) continue;
+    const fnId = frames[o];
+    totals.set(fnId, (totals.get(fnId) ?? 0) + flat.values[s]);
+    const prev = best.get(fnId);
+    if (!prev || flat.values[s] > prev.value) {
+      const names: string[] = [];
+      for (let i = frames.length - 1; i >= o; i--) names.push(p.functions[frames[i] - 1].name);
+      best.set(fnId, { value: flat.values[s], stack: names, line: flat.lines[s][o] });
+    }
+  }
+  const top = [...totals].sort((a, b) => b[1] - a[1])[0];
+  if (!top) return undefined;
+  const fn = p.functions[top[0] - 1];
+  const b = best.get(top[0]);
+  return {
+    name: fn.name,
+    file: fn.filename,
+    line: b?.line ?? fn.startLine,
+    stack: b?.stack ?? [fn.name],
+    value: top[1],
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
