@@ -134,7 +134,9 @@ function main(): void {
     const runner = existsSync(repoPath('dist/cli/main.js'))
       ? ['node', built, 'collapse']
       : ['node', '--import', 'tsx', repoPath('bench/collapse-runner.ts')];
-    console.log(`measuring: ${runner.join(' ')}${runner.length === 3 ? '' : ' (no build: run npm run build first)'}`);
+    console.log(
+      `measuring: ${runner.join(' ')}${runner.length === 3 ? '' : ' (no build: run npm run build first)'}`,
+    );
     const env = { ...process.env, AUTOPROF_REPORT_RSS: '1' };
     const ourOut = join(dir, 'ours.folded');
     const empty = join(dir, 'empty.txt');

@@ -25,7 +25,12 @@ function writeProfile(): string {
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const io: CommandIo = { stdout: (t) => void (out += t.toString()), stderr: () => {} };
+  const io: CommandIo = {
+    stdout: (t) => {
+      out += t.toString();
+    },
+    stderr: () => {},
+  };
   const code = await topCommand.run(argv, io);
   return { code, out };
 }
