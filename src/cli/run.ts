@@ -122,6 +122,14 @@ export async function runWith(
     io.stderr(`autoprof: ${last.exit.error}\n`);
     return result.status;
   }
+  // Diagnosis (features.json, findings.json, report.md) never changes the target's exit status.
+  try {
+    const { analyzeRunDirectory } = await import('../analysis/analyze-run.js');
+    const analysis = await analyzeRunDirectory(outDir);
+    io.stderr(`autoprof: ${analysis.findings.classification.kind}, ${analysis.findings.findings.length} findings (report.md)\n`);
+  } catch (err) {
+    io.stderr(`autoprof: analysis failed: ${(err as Error).message.split('\n')[0]}\n`);
+  }
   const problems = result.runs
     .flatMap((r) => r.collectors)
     .filter((c) => c.status === 'failed' || c.status === 'unavailable')
