@@ -186,8 +186,10 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
       if (w.coarse) coarseValue += value * weight;
     }
     if (m < 0) continue;
+    // The responsible frame is the nearest own one above the match; frames the pattern matched
+    // are the library code being diagnosed, whatever frameOrigin guessed for them.
     let a = m;
-    while (a < frames.length && !flat.own[frames[a] - 1]) a++;
+    while (a < frames.length && (!flat.own[frames[a] - 1] || match[frames[a] - 1])) a++;
     if (a >= frames.length) a = m;
     const v = value * weight;
     matchedTotal += v;
