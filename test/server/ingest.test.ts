@@ -31,8 +31,12 @@ describe('ingest', () => {
   const now = nowSeconds();
   // Corpus profiles carry their own (2021-2023) timestamps, which the server keeps, as Pyroscope does.
   const window = `from=1500000000&until=${now + 60}`;
-  const post = (query: string, body: BodyInit, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/ingest?${query}`, { method: 'POST', body, headers });
+  const post = (query: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/ingest?${query}`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      headers,
+    });
   const types = async () => {
     const r = await fetch(`${server.url}/api/v1/profile-types`);
     return ((await r.json()) as { profileTypes: string[] }).profileTypes;
@@ -188,7 +192,7 @@ describe('ingest', () => {
     const bin = await fetch(`${server.url}/push.v1.PusherService/Push`, {
       method: 'POST',
       headers: { 'content-type': 'application/proto' },
-      body: encodePushRequestProto(series),
+      body: new Uint8Array(encodePushRequestProto(series)),
     });
     assert.equal(bin.status, 200, await bin.text());
     const json = await fetch(`${server.url}/push.v1.PusherService/Push`, {
@@ -211,7 +215,7 @@ describe('ingest', () => {
   });
 
   test('malformed input gets a 4xx and the server keeps serving', async () => {
-    const cases: Array<[string, BodyInit, number, Record<string, string>?]> = [
+    const cases: Array<[string, string | Uint8Array, number, Record<string, string>?]> = [
       [`format=pprof&name=bad`, 'not a protobuf at all', 422],
       [`format=jfr&name=bad`, 'FLR\0garbage', 422],
       [`format=folded&name=bad`, 'no counts here\nnor here\n', 422],
@@ -238,7 +242,7 @@ describe('ingest', () => {
     const push = await fetch(`${server.url}/push.v1.PusherService/Push`, {
       method: 'POST',
       headers: { 'content-type': 'application/proto' },
-      body: Buffer.from([0x0a, 0xff, 0xff, 0x01]),
+      body: new Uint8Array([0x0a, 0xff, 0xff, 0x01]),
     });
     assert.equal(push.status, 422);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
