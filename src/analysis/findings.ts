@@ -171,7 +171,19 @@ export function rankFindings(findings: Finding[]): Finding[] {
     if (!prev || better(f, prev)) best.set(key, prev ? mergeInto(f, prev) : f);
     else best.set(key, mergeInto(prev, f));
   }
-  return [...best.values()].sort(
+  // Where a pattern explains a hotspot, the explanation comes first: the generic hotspot at the
+  // same function only says where, the pattern also says why.
+  const explained = new Set(
+    [...best.values()]
+      .filter((f) => f.category !== 'cpu-hotspot')
+      .map((f) => `${f.location.function}\u0000${f.location.file}`),
+  );
+  const adjusted = [...best.values()].map((f) =>
+    f.category === 'cpu-hotspot' && explained.has(`${f.location.function}\u0000${f.location.file}`)
+      ? { ...f, impact: Math.round(f.impact * 5000) / 10000 }
+      : f,
+  );
+  return adjusted.sort(
     (a, b) =>
       b.impact - a.impact ||
       severityRank(b.severity) - severityRank(a.severity) ||
