@@ -21,6 +21,16 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./collectors.js')).collectorsCommand,
   },
   {
+    name: 'analyze',
+    summary: 'redo features, findings and reports of a run folder from its artifacts',
+    load: async () => (await import('./analyze.js')).analyzeCommand,
+  },
+  {
+    name: 'patterns',
+    summary: 'list the performance pattern knowledge base or check a pattern file',
+    load: async () => (await import('./patterns.js')).patternsCommand,
+  },
+  {
     name: 'top',
     summary: 'print the top functions of a profile (like pprof -top)',
     load: async () => (await import('./top.js')).topCommand,
