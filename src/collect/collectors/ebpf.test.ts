@@ -50,7 +50,9 @@ test('ebpf: bpftrace on-CPU names hot_c_loop, off-CPU sees the blocked shell', a
   const run = await runWithCollectors([ebpfCollector], ['sh', '-c', `sleep 1; ${built.path} 1.0; exit 3`]);
   assert.equal(run.exitCode, 3);
   const [result] = run.results;
-  assert.equal(result.status, 'ok', result.warnings.join('\n'));
+  // 'partial' is honest when a process's last second kept raw addresses (bpftrace can only name
+  // user functions while the process lives); the hot function below is the real check.
+  assert.ok(['ok', 'partial'].includes(result.status), `${result.status}: ${result.warnings.join('\n')}`);
   const onCpu = result.artifacts.find((a) => a.kind === 'cpu-profile')!;
   const offCpu = result.artifacts.find((a) => a.kind === 'off-cpu-profile')!;
   assert.equal(onCpu.format, 'collapsed');
