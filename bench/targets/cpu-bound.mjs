@@ -1,6 +1,6 @@
 // CPU-bound Node target for the overhead bench: JSON-heavy work, timed inside the process so
 // autoprof's start-up and post-processing do not count. Prints elapsed_ms=N.
-const iterations = Number(process.argv[2] ?? 60000);
+const iterations = Number(process.argv[2] ?? 300000);
 const record = {
   id: 1,
   name: 'order',

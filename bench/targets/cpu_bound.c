@@ -9,7 +9,7 @@ __attribute__((noinline)) static unsigned long mix(unsigned long x) {
 }
 
 int main(int argc, char **argv) {
-  long rounds = argc > 1 ? atol(argv[1]) : 4000000;
+  long rounds = argc > 1 ? atol(argv[1]) : 16000000;
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   unsigned long acc = 0;

@@ -11,7 +11,7 @@ def score(n):
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 160
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 600
     start = time.perf_counter()
     checksum = 0
     for _ in range(rounds):
