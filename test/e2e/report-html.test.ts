@@ -226,7 +226,7 @@ test('run report.html: flame graph, findings and metrics work in headless Chromi
   await page.mouse.move(box.x + barX + barW / 2, box.y + barY + ROW / 2);
   const tooltip = page.locator(`${fg} .fg-tooltip`);
   await tooltip.waitFor({ state: 'visible' });
-  const tip = await tooltip.innerText();
+  const tip = (await tooltip.textContent()) ?? '';
   assert.match(tip, new RegExp(`^${OWN_FUNCTION}\\n`), `tooltip names the frame: ${tip}`);
   assert.match(tip, /total .*%/);
   assert.match(tip, /self .*%/);
