@@ -1,3 +1,4 @@
+import { splitEmbeddedFileNames } from '../model/embedded-frames.js';
 import type { Profile } from '../model/profile.js';
 import { classify } from './classify.js';
 import { DETECTORS } from './detectors/index.js';
@@ -45,5 +46,5 @@ export function diagnoseProfile(
   metrics: Partial<Metrics> = {},
   options: DiagnoseOptions = {},
 ): Diagnosis {
-  return diagnose(diagnosisInputOfProfile(profile, metrics), options);
+  return diagnose(diagnosisInputOfProfile(splitEmbeddedFileNames(profile), metrics), options);
 }

@@ -31,6 +31,11 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./patterns.js')).patternsCommand,
   },
   {
+    name: 'server',
+    summary: 'run the continuous-profiling server (Pyroscope-compatible ingest and query)',
+    load: async () => (await import('./server.js')).serverCommand,
+  },
+  {
     name: 'top',
     summary: 'print the top functions of a profile (like pprof -top)',
     load: async () => (await import('./top.js')).topCommand,

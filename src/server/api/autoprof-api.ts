@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { diagnoseProfile } from '../../analysis/diagnose.js';
 import { exportToPprof } from '../../formats/pprof.js';
 import { authorize, HttpError, queryParams, type ServerContext } from '../context.js';
 import { resolveQuery } from '../query/resolve-query.js';
@@ -12,7 +13,9 @@ import { readRange } from './pyroscope-query.js';
  *   GET /api/v1/profile-types?from=&until=   -> {profileTypes: [...]}
  *   GET /api/v1/export?query=&from=&until=   -> the merged profile as gzipped pprof
  *                                               (application/octet-stream; `go tool pprof` opens it)
- *   GET /api/v1/findings?query=&from=&until= -> 501 until the analysis module exposes diagnoseProfile
+ *   GET /api/v1/findings?query=&from=&until= -> {query, from, until, profileType, classification,
+ *                                               findings}: the run analysis (patterns and
+ *                                               profile detectors) applied to the merged range
  */
 export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/api/v1/services', async (req) => {
@@ -60,7 +63,16 @@ export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerConte
       .send(Buffer.from(exportToPprof(profile)));
   });
 
-  app.get('/api/v1/findings', async () => {
-    throw new HttpError(501, 'findings over stored profiles are not available yet');
+  app.get('/api/v1/findings', async (req) => {
+    const tenant = authorize(ctx, req, 'read');
+    const q = queryParams(req);
+    if (!q.query) throw new HttpError(400, "missing 'query'");
+    const { profileType, matchers } = resolveQuery(q.query);
+    const range = readRange(q.from, q.until);
+    const profile = await ctx.store.mergeRange(tenant, { profileType, matchers, ...range });
+    // Stored profiles carry stacks only, no /proc or runtime metrics, so the diagnosis rests on
+    // the profile detectors and the pattern knowledge base.
+    const diagnosis = diagnoseProfile(profile);
+    return { query: q.query, ...range, profileType, ...diagnosis };
   });
 }
