@@ -2,7 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { MultiRunManifest, RunManifest } from '../collect/manifest.js';
 import { UsageError } from '../errors.js';
+import { importMergedProfile } from '../formats/index.js';
+import { mergeProfiles } from '../model/merge.js';
+import type { Profile } from '../model/profile.js';
 import { renderFindingsMarkdown } from '../report/findings-markdown.js';
+import { renderRunReportHtml } from '../report/html-report.js';
+import { readRunMetricSeries } from '../report/run-metrics.js';
 import { runVariance } from './detectors/run-variance.js';
 import { diagnose } from './diagnose.js';
 import type { DiagnosisInput } from './features/diagnosis-input.js';
@@ -59,8 +64,8 @@ export function verifyHintFor(dir: string, argv: string[], runs: number): string
 
 /**
  * analyzeRunDirectory redoes the analysis of a run directory from its artifacts alone: it reads
- * manifest.json (one run, or `runs/N` for --runs), writes features.json, findings.json and
- * report.md, and returns them. With several runs the findings come from all runs pooled, carry
+ * manifest.json (one run, or `runs/N` for --runs), writes features.json, findings.json,
+ * report.md and report.html, and returns them. With several runs the findings come from all runs pooled, carry
  * their spread across runs, and abnormal variance between runs is a finding of its own.
  */
 export async function analyzeRunDirectory(dir: string, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
@@ -125,6 +130,14 @@ export async function analyzeRunDirectory(dir: string, options: AnalyzeOptions =
     writeFileSync(join(root, 'features.json'), `${JSON.stringify(features, null, 2)}\n`);
     writeFileSync(join(root, 'findings.json'), `${JSON.stringify(doc, null, 2)}\n`);
     writeFileSync(reportMarkdownPath, renderFindingsMarkdown(doc, features));
+    writeFileSync(
+      join(root, 'report.html'),
+      renderRunReportHtml({
+        findings: doc,
+        profile: pooledRunProfile(runDirs),
+        metrics: readRunMetricSeries(root),
+      }),
+    );
   }
   return { features, findings: doc, reportMarkdownPath };
 }
@@ -182,4 +195,12 @@ export function withSpread(f: Finding, runs: Finding[][]): Finding {
   // Seen in only some runs: less sure it is real.
   const seen = present.length / runs.length;
   return { ...f, spread, confidence: Math.round(f.confidence * (0.5 + 0.5 * seen) * 100) / 100 };
+}
+
+/** pooledRunProfile merges each run's profile.pb.gz for the report's flame graph (none: undefined). */
+function pooledRunProfile(runDirs: string[]): Profile | undefined {
+  const files = runDirs.map((d) => join(d, 'profile.pb.gz')).filter((f) => existsSync(f));
+  if (files.length === 0) return undefined;
+  const profiles = files.map((f) => importMergedProfile(f));
+  return profiles.length === 1 ? profiles[0] : mergeProfiles(profiles);
 }

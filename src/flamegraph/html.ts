@@ -35,7 +35,9 @@ code { font-family: ui-monospace, Menlo, monospace; }
 export function renderFlameGraphSection(id: string, config: FlameClientConfig): string {
   return [
     `<div id="${escapeHtml(id)}" class="flamegraph" data-title="${escapeHtml(config.title)}"></div>`,
-    `<script>(${flameGraphClient.toString()})(document.getElementById(${JSON.stringify(id)}), ${jsonForScript(config)});</script>`,
+    // Under tsx (autoprof run from source) esbuild wraps functions in a __name() helper that
+    // Function.prototype.toString carries along; the page must define it too.
+    `<script>var __name = window.__name || function (f) { return f; };\n(${flameGraphClient.toString()})(document.getElementById(${JSON.stringify(id)}), ${jsonForScript(config)});</script>`,
   ].join('\n');
 }
 
