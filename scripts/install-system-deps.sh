@@ -24,8 +24,11 @@ if [ "${#need[@]}" -gt 0 ]; then
   fi
 fi
 
-# Collector-specific packages (perf, bpftrace) have their own script.
-if [ -f scripts/install-collector-deps.sh ]; then
-  bash scripts/install-collector-deps.sh || echo "install-system-deps: collector deps incomplete; tests will skip" >&2
-fi
+# Collector-specific packages (perf, bpftrace) and the browser for report and UI tests have
+# their own scripts; each is idempotent and never fails the caller.
+for script in install-collector-deps.sh install-chromium.sh; do
+  if [ -f "scripts/$script" ]; then
+    bash "scripts/$script" || echo "install-system-deps: $script incomplete; dependent tests will skip" >&2
+  fi
+done
 exit 0

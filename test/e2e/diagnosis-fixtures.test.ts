@@ -26,6 +26,8 @@ interface DiagnosisFixture {
   function: string;
   clean: boolean;
   argv: string[];
+  /** knownMiss says why the analysis does not get this one right yet; the test is then a TODO. */
+  knownMiss?: string;
 }
 
 interface FindingLike {
@@ -253,7 +255,9 @@ test(`diagnosis fixtures (${fixtures.length} programs, ${CONCURRENCY} at a time)
         outcomes.push({ fixture: f, verdict: 'skipped', detail: built.skip });
         return t.test(name, { skip: built.skip }, () => {});
       }
-      return t.test(name, async (st) => {
+      // A known miss stays visible as a TODO (reported, not failing) until the analysis gets it
+      // right; the scorecard below counts it as wrong either way.
+      return t.test(name, f.knownMiss ? { todo: f.knownMiss } : {}, async (st) => {
         const outcome = await diagnoseFixture(f, built.vars);
         outcomes.push(outcome);
         st.diagnostic(`${outcome.verdict}: ${outcome.detail}`);
