@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
 import { decodeIngest, decodePush } from '../ingest/ingest-request.js';
+import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite } from '../store/types.js';
 
 /**
@@ -62,7 +63,7 @@ async function ingest(
       });
     }
     const writes = decode(body);
-    if (writes.length > 0) await ctx.store.write(tenant, writes);
+    if (writes.length > 0) await writeOrBusy(ctx, tenant, writes);
     ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, writes.length);
     ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: '200' });
   } catch (err) {
@@ -71,5 +72,19 @@ async function ingest(
     throw err;
   } finally {
     ctx.metrics.observe('autoprof_ingest_duration_seconds', (performance.now() - started) / 1000, { route });
+  }
+}
+
+/** writeOrBusy answers a full write queue with 503 + Retry-After, which agents back off on. */
+async function writeOrBusy(ctx: ServerContext, tenant: string, writes: ProfileWrite[]): Promise<void> {
+  try {
+    await ctx.store.write(tenant, writes);
+  } catch (err) {
+    if (err instanceof StoreBusyError) {
+      throw new HttpError(503, `server busy: ${err.message}`, {
+        'retry-after': String(err.retryAfterSeconds),
+      });
+    }
+    throw err;
   }
 }

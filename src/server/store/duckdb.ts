@@ -15,6 +15,7 @@ import type { Profile } from '../../model/profile.js';
 import { parseProfileTypeId } from '../profile-type.js';
 import { compileMatchers } from './label-matchers.js';
 import { StackTree } from './stack-tree.js';
+import { StoreBusyError } from './store-busy.js';
 import type {
   LabelMatcher,
   ProfileStore,
@@ -62,10 +63,34 @@ interface SeriesEntry {
   labels: SeriesLabels;
 }
 
-/** DuckDbStoreOptions: where the database file lives. */
-export interface DuckDbStoreOptions {
+/** DuckDbStoreOptions: where the database file lives, and how writes are grouped into commits. */
+export interface DuckDbStoreOptions extends GroupCommitOptions {
   /** dir holds `profiles.duckdb` (and its WAL); ':memory:' for a throwaway store. */
   dir: string;
+}
+
+/** GroupCommitOptions bound the write queue; see `DuckDbStore.write`. */
+export interface GroupCommitOptions {
+  /** lingerMs is how long an idle writer waits for company before committing; default 2. */
+  lingerMs?: number;
+  /** maxBatchProfiles commits at once when this many profiles wait; default 2,000. */
+  maxBatchProfiles?: number;
+  /** maxQueuedProfiles is the back-pressure bound: a write beyond it fails with StoreBusyError; default 20,000. */
+  maxQueuedProfiles?: number;
+}
+
+const GROUP_COMMIT_DEFAULTS: Required<GroupCommitOptions> = {
+  lingerMs: 2,
+  maxBatchProfiles: 2000,
+  maxQueuedProfiles: 20_000,
+};
+
+/** QueuedWrite is one write request waiting for its batch to commit. */
+interface QueuedWrite {
+  tenant: string;
+  profiles: readonly ProfileWrite[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 /** openDuckDbStore opens (creating if needed) the embedded store in a directory. */
@@ -79,7 +104,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const writer = await instance.connect();
   const reader = await instance.connect();
   for (const sql of SCHEMA) await writer.run(sql);
-  const store = new DuckDbStore(instance, writer, reader, path);
+  const { dir: _dir, ...limits } = options;
+  const store = new DuckDbStore(instance, writer, reader, path, limits);
   await store.load();
   return store;
 }
@@ -90,15 +116,26 @@ export class DuckDbStore implements ProfileStore {
   private readonly trees = new Map<string, number>();
   private readonly seriesByKey = new Map<string, SeriesEntry>();
   private readonly seriesByTenant = new Map<string, SeriesEntry[]>();
+  /** writeQueue serialises everything on the writer connection: batches, retention, checkpoints. */
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly queue: QueuedWrite[] = [];
+  private queuedProfiles = 0;
+  private rejectedWrites = 0;
+  private commits = 0;
+  private flushing = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly limits: Required<GroupCommitOptions>;
 
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
     private readonly path: string,
-  ) {}
+    limits: GroupCommitOptions = {},
+  ) {
+    this.limits = { ...GROUP_COMMIT_DEFAULTS, ...limits };
+  }
 
   /** load reads the small tables (trees, frames, stacks, series) into memory. */
   async load(): Promise<void> {
@@ -126,64 +163,185 @@ export class DuckDbStore implements ProfileStore {
     }
   }
 
+  /**
+   * write joins the group commit: requests that arrive while a batch is being committed (or within
+   * `lingerMs` of an idle writer) share one transaction, because each COMMIT pays one WAL fsync and
+   * that, not the inserts, bounds how many small requests a second one connection can take.
+   * The promise settles only after the batch holding this request committed (or failed).
+   */
   async write(tenant: string, profiles: readonly ProfileWrite[]): Promise<void> {
-    const run = this.writeQueue.then(() => this.writeNow(tenant, profiles));
-    this.writeQueue = run.catch(() => undefined);
-    return run;
+    if (this.closed) throw new Error('store is closed');
+    if (profiles.length === 0) return;
+    // Reject a bad write alone, before it joins a batch whose other requests it would fail.
+    for (const p of profiles) {
+      if (!p.labels[PROFILE_TYPE_LABEL]) throw new Error(`series without ${PROFILE_TYPE_LABEL}`);
+    }
+    if (this.queuedProfiles > 0 && this.queuedProfiles + profiles.length > this.limits.maxQueuedProfiles) {
+      this.rejectedWrites++;
+      throw new StoreBusyError(
+        `write queue is full (${this.queuedProfiles} profiles waiting)`,
+        Math.max(1, Math.ceil(this.limits.lingerMs / 1000)),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ tenant, profiles, resolve, reject });
+      this.queuedProfiles += profiles.length;
+      this.scheduleFlush();
+    });
   }
 
-  private async writeNow(tenant: string, profiles: readonly ProfileWrite[]): Promise<void> {
+  /** groupCommitStats: what waits for a commit, commits so far, writes refused (for /metrics and benchmarks). */
+  groupCommitStats(): { queuedProfiles: number; queuedRequests: number; commits: number; rejected: number } {
+    return {
+      queuedProfiles: this.queuedProfiles,
+      queuedRequests: this.queue.length,
+      commits: this.commits,
+      rejected: this.rejectedWrites,
+    };
+  }
+
+  private scheduleFlush(): void {
+    // A running flush drains everything queued meanwhile: that wait is the batching.
+    if (this.flushing) return;
+    if (this.queuedProfiles >= this.limits.maxBatchProfiles || this.limits.lingerMs <= 0) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.startFlush();
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.startFlush();
+    }, this.limits.lingerMs);
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    const run = this.writeQueue.then(() => this.drain());
+    this.writeQueue = run.catch(() => undefined);
+  }
+
+  /** drain commits queued requests batch by batch until the queue is empty. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch: QueuedWrite[] = [];
+        let n = 0;
+        while (
+          this.queue.length > 0 &&
+          (batch.length === 0 || n + this.queue[0].profiles.length <= this.limits.maxBatchProfiles)
+        ) {
+          const w = this.queue.shift() as QueuedWrite;
+          batch.push(w);
+          n += w.profiles.length;
+        }
+        try {
+          await this.commit(batch);
+          this.queuedProfiles -= n;
+          for (const w of batch) w.resolve();
+        } catch (err) {
+          if (batch.length === 1) {
+            this.queuedProfiles -= n;
+            batch[0].reject(err);
+            continue;
+          }
+          // One request may have poisoned the batch: retry each alone so only it fails.
+          for (const w of batch) {
+            try {
+              await this.commit([w]);
+              w.resolve();
+            } catch (e) {
+              w.reject(e);
+            }
+            this.queuedProfiles -= w.profiles.length;
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** commit writes a batch of requests in one transaction and returns once COMMIT returned. */
+  private async commit(batch: readonly QueuedWrite[]): Promise<void> {
     if (this.closed) throw new Error('store is closed');
     this.tree.begin();
     const newTrees: Array<[number, string, string]> = [];
     const newSeries: SeriesEntry[] = [];
     const c = this.writer;
+    // Rows of the whole batch go in as one INSERT per table: a statement costs far more than a row.
+    const prof = {
+      series: [] as number[],
+      times: [] as bigint[],
+      durations: [] as bigint[],
+      totals: [] as number[],
+    };
+    const samp = {
+      series: [] as number[],
+      times: [] as bigint[],
+      stacks: [] as number[],
+      values: [] as number[],
+    };
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const p of profiles) {
-        const service = p.labels[SERVICE_NAME_LABEL] ?? '';
-        const profileType = p.labels[PROFILE_TYPE_LABEL];
-        if (!profileType) throw new Error(`series without ${PROFILE_TYPE_LABEL}`);
-        const tk = treeKey(tenant, service);
-        let treeId = this.trees.get(tk);
-        if (treeId === undefined) {
-          treeId = this.trees.size + 1;
-          this.trees.set(tk, treeId);
-          newTrees.push([treeId, tenant, service]);
+      for (const { tenant, profiles } of batch) {
+        for (const p of profiles) {
+          const service = p.labels[SERVICE_NAME_LABEL] ?? '';
+          const profileType = p.labels[PROFILE_TYPE_LABEL];
+          const tk = treeKey(tenant, service);
+          let treeId = this.trees.get(tk);
+          if (treeId === undefined) {
+            treeId = this.trees.size + 1;
+            this.trees.set(tk, treeId);
+            newTrees.push([treeId, tenant, service]);
+          }
+          const labelsJson = canonicalLabels(p.labels);
+          const sk = `${tenant}\u0000${labelsJson}`;
+          let series = this.seriesByKey.get(sk);
+          if (!series) {
+            series = { id: this.seriesByKey.size + 1, tenant, treeId, profileType, labels: { ...p.labels } };
+            this.addSeries(series);
+            newSeries.push(series);
+          }
+          // Sum duplicates so each (profile, stack) is one row, and sort by stack id: runs of close
+          // ids compress well in DuckDB's bit-packing.
+          const sums = new Map<number, number>();
+          let total = 0;
+          for (let i = 0; i < p.stacks.length; i++) {
+            const v = p.values[i];
+            if (!v) continue;
+            const id = this.tree.intern(treeId, p.stacks[i]);
+            sums.set(id, (sums.get(id) ?? 0) + v);
+            total += v;
+          }
+          const ids = [...sums.keys()].sort((a, b) => a - b);
+          const time = BigInt(Math.round(p.timeNanos));
+          prof.series.push(series.id);
+          prof.times.push(time);
+          prof.durations.push(BigInt(Math.round(p.durationNanos)));
+          prof.totals.push(total);
+          for (const id of ids) {
+            samp.series.push(series.id);
+            samp.times.push(time);
+            samp.stacks.push(id);
+            samp.values.push(sums.get(id) as number);
+          }
         }
-        const labelsJson = canonicalLabels(p.labels);
-        const sk = `${tenant}\u0000${labelsJson}`;
-        let series = this.seriesByKey.get(sk);
-        if (!series) {
-          series = { id: this.seriesByKey.size + 1, tenant, treeId, profileType, labels: { ...p.labels } };
-          this.addSeries(series);
-          newSeries.push(series);
-        }
-        // Sum duplicates so each (profile, stack) is one row, and sort by stack id: runs of close
-        // ids compress well in DuckDB's bit-packing.
-        const sums = new Map<number, number>();
-        let total = 0;
-        for (let i = 0; i < p.stacks.length; i++) {
-          const v = p.values[i];
-          if (!v) continue;
-          const id = this.tree.intern(treeId, p.stacks[i]);
-          sums.set(id, (sums.get(id) ?? 0) + v);
-          total += v;
-        }
-        const ids = [...sums.keys()].sort((a, b) => a - b);
-        const time = BigInt(Math.round(p.timeNanos));
+      }
+      if (prof.series.length > 0) {
         await c.run(
-          'INSERT INTO profiles VALUES ($1, $2, $3, $4)',
-          [series.id, time, BigInt(Math.round(p.durationNanos)), total],
-          [INTEGER, BIGINT, BIGINT, DOUBLE],
+          'INSERT INTO profiles SELECT unnest($1), unnest($2), unnest($3), unnest($4)',
+          [listValue(prof.series), listValue(prof.times), listValue(prof.durations), listValue(prof.totals)],
+          [LIST(INTEGER), LIST(BIGINT), LIST(BIGINT), LIST(DOUBLE)],
         );
-        if (ids.length > 0) {
-          await c.run(
-            'INSERT INTO samples SELECT $1, $2, unnest($3), unnest($4)',
-            [series.id, time, listValue(ids), listValue(ids.map((id) => sums.get(id) as number))],
-            [INTEGER, BIGINT, LIST(INTEGER), LIST(DOUBLE)],
-          );
-        }
+      }
+      if (samp.series.length > 0) {
+        await c.run(
+          'INSERT INTO samples SELECT unnest($1), unnest($2), unnest($3), unnest($4)',
+          [listValue(samp.series), listValue(samp.times), listValue(samp.stacks), listValue(samp.values)],
+          [LIST(INTEGER), LIST(BIGINT), LIST(INTEGER), LIST(DOUBLE)],
+        );
       }
       for (const [id, t, s] of newTrees) {
         await c.run('INSERT INTO trees VALUES ($1, $2, $3)', [id, t, s], [INTEGER, VARCHAR, VARCHAR]);
@@ -213,6 +371,7 @@ export class DuckDbStore implements ProfileStore {
       }
       // COMMIT writes the WAL before it returns, so the batch survives a kill -9 from here on.
       await c.run('COMMIT');
+      this.commits++;
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
       this.tree.rollback();
@@ -392,6 +551,15 @@ export class DuckDbStore implements ProfileStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Commit what is queued (those callers are still waiting), then refuse new writes.
+    while (this.flushing || this.queue.length > 0) {
+      if (!this.flushing) {
+        if (this.flushTimer) clearTimeout(this.flushTimer);
+        this.flushTimer = undefined;
+        this.startFlush();
+      }
+      await this.writeQueue;
+    }
     await this.writeQueue;
     this.closed = true;
     this.reader.closeSync();
