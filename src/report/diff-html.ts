@@ -5,6 +5,7 @@ import type { Profile } from '../model/profile.js';
 import { buildCallTree } from '../model/tree.js';
 import {
   changeLabel,
+  changeSections,
   type DiffReport,
   describeBenchChange,
   formatBenchValue,
@@ -57,13 +58,7 @@ export function renderDiffHtml(report: DiffReport, flame: DiffFlameInput | undef
       }),
     );
   }
-  const sections: Array<[string, FunctionChange[]]> = [
-    ['Regressions', report.regressions],
-    ['New hotspots', report.new_hotspots],
-    ['Improvements', report.improvements],
-    ['Removed hotspots', report.removed_hotspots],
-  ];
-  for (const [title, changes] of sections) {
+  for (const [title, changes] of changeSections(report)) {
     body.push(
       `<h2>${title}</h2>`,
       changes.length === 0 ? '<p>None.</p>' : changeTableHtml(changes, title.toLowerCase().replace(' ', '-')),

@@ -2,6 +2,7 @@ import type { BenchmarkDelta } from '../analysis/gate.js';
 import type { FunctionChange } from '../analysis/profile-diff.js';
 import {
   changeLabel,
+  changeSections,
   type DiffReport,
   describeBenchChange,
   escapeCell,
@@ -27,13 +28,7 @@ export function renderDiffMarkdown(report: DiffReport, reproduce: string): strin
   if (report.sample_type) {
     const t = report.sample_type;
     out.push(`## Function changes (${t.type}/${t.unit})`, '');
-    const sections: Array<[string, FunctionChange[]]> = [
-      ['Regressions', report.regressions],
-      ['New hotspots', report.new_hotspots],
-      ['Improvements', report.improvements],
-      ['Removed hotspots', report.removed_hotspots],
-    ];
-    for (const [title, changes] of sections) {
+    for (const [title, changes] of changeSections(report)) {
       out.push(`### ${title}`, '');
       out.push(changes.length === 0 ? 'None.' : changeTable(changes), '');
     }

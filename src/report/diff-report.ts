@@ -131,3 +131,13 @@ export function describeBenchChange(b: BenchmarkDelta): string {
   const slow = slowdownPct(b);
   return `${Math.abs(slow).toFixed(2)}% ${slow > 0 ? 'worse' : 'better'}`;
 }
+
+/** changeSections lists the four change lists with their headings, in report order. */
+export function changeSections(report: DiffReport): Array<[string, FunctionChange[]]> {
+  return [
+    ['Regressions', report.regressions],
+    ['New hotspots', report.new_hotspots],
+    ['Improvements', report.improvements],
+    ['Removed hotspots', report.removed_hotspots],
+  ];
+}
