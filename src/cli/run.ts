@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chooseCollectors, FALLBACKS } from '../collect/choose-collectors.js';
 import type { Collector, CollectorName } from '../collect/collector.js';
+import { attachCollectorNames } from '../collect/collectors/node-attach-collector.js';
 import { resolveCommand } from '../collect/runner.js';
 import { runSession } from '../collect/session.js';
 import { UsageError } from '../errors.js';
+import { resolveExplainConfig, takeExplainFlags } from '../llm/explain-config.js';
 import type { Command, CommandIo } from './command.js';
 import { parseCommandArgs, parsePositiveInt, wantsHelp } from './command.js';
 
@@ -26,9 +28,13 @@ Options:
   --timeout S         stop the target tree after S seconds (SIGTERM, SIGKILL after the grace)
   --grace S           seconds between SIGTERM and SIGKILL (default 5)
   --collectors a,b    use exactly these collectors (see 'autoprof collectors')
-  --pid PID           attach to a running process instead of starting one (system and perf;
-                      node needs its launch prepared and is skipped)
+  --pid PID           attach to a running process instead of starting one (system plus node
+                      for a Node.js process: its inspector is opened with SIGUSR1 for the
+                      duration and closed again; perf otherwise)
   --duration S        how long to watch an attached process (default 10)
+  --explain[=P]       add an explanation of the findings to report.md (P: none, openai,
+                      endpoint, auto; see the README's LLM section); never changes the exit status
+  --explain-source    also send redacted source lines around the findings to the provider
 `;
 
 function parseSeconds(flag: string, value: string | undefined): number | undefined {
@@ -70,6 +76,12 @@ export async function runWith(
     io.stdout(usage);
     return 0;
   }
+  // --explain takes an optional value, which parseArgs cannot express: taken out first.
+  const explainFlags = takeExplainFlags(argv);
+  argv = explainFlags.rest;
+  const explainConfig = resolveExplainConfig(explainFlags.explain, process.env, {
+    includeSource: explainFlags.explainSource || undefined,
+  });
   const separator = argv.indexOf('--');
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const { values, positionals } = parseCommandArgs('run', own, {
@@ -92,7 +104,7 @@ export async function runWith(
   const cwd = process.cwd();
   const names: CollectorName[] =
     attachPid !== undefined && values.collectors === undefined
-      ? ['system', 'perf']
+      ? attachCollectorNames(attachPid)
       : chooseCollectors(target, (p) => firstLineOf(p, process.env, cwd), values.collectors);
   const byName = (n: CollectorName) => registry.find((c) => c.name === n);
   const chosen = names.map((n) => byName(n)).filter((c): c is Collector => c !== undefined);
@@ -126,7 +138,17 @@ export async function runWith(
   try {
     const { analyzeRunDirectory } = await import('../analysis/analyze-run.js');
     const analysis = await analyzeRunDirectory(outDir);
-    io.stderr(`autoprof: ${analysis.findings.classification.kind}, ${analysis.findings.findings.length} findings (report.md)\n`);
+    io.stderr(
+      `autoprof: ${analysis.findings.classification.kind}, ${analysis.findings.findings.length} findings (report.md)\n`,
+    );
+    if (explainConfig) {
+      try {
+        const { explainRunDirectory, explanationLine } = await import('../llm/explain-artifacts.js');
+        io.stderr(explanationLine(await explainRunDirectory(outDir, analysis.findings, explainConfig)));
+      } catch (err) {
+        io.stderr(`autoprof: explanation failed: ${(err as Error).message.split('\n')[0]}\n`);
+      }
+    }
   } catch (err) {
     io.stderr(`autoprof: analysis failed: ${(err as Error).message.split('\n')[0]}\n`);
   }

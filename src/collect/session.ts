@@ -9,6 +9,7 @@ import type {
   CollectorResult,
   LaunchSpec,
 } from './collector.js';
+import { forAttach } from './collectors/node-attach-collector.js';
 import {
   type CollectorEntry,
   describeEnvironment,
@@ -382,7 +383,8 @@ function cwdOf(pid: number): string {
 /**
  * attachOnce profiles a process autoprof did not start, for durationMs or until it exits or
  * autoprof is interrupted. Collectors that work by rewriting the launch (node's preload) cannot
- * attach and are recorded as skipped. The process is never signalled.
+ * attach and are recorded as skipped, except node, which attaches through the inspector: a Node
+ * target gets one SIGUSR1 to open it, and it is closed again before autoprof detaches.
  */
 async function attachOnce(
   options: SessionOptions,
@@ -394,44 +396,56 @@ async function attachOnce(
   const first = readProcStat(pid);
   if (!first) throw new UsageError(`run: no process with pid ${pid}`);
   const ctx = makeContext(runDir, runIndex);
-  const { usable, unusable } = await selectAvailable(options.collectors, options.fallback);
+  const { usable, unusable } = await selectAvailable(options.collectors.map(forAttach), options.fallback);
   const startedAt = new Date();
   const tree = new ProcessTree(pid);
   tree.poll();
-  for (const a of usable) {
-    if (!a.collector.start) {
-      a.entry.status = 'skipped';
-      a.entry.reason = 'works by preparing the launch; cannot attach to a running process';
-      continue;
-    }
-    try {
-      await a.collector.start(pid, ctx);
-    } catch (err) {
-      a.entry.status = 'failed';
-      a.entry.reason = `start failed: ${errorLine(err)}`;
-    }
-  }
-  const progress = startProgress(options.progress, tree, usable);
+  // Signal handlers go in before any collector starts: attaching can take a second (node's
+  // inspector), and an interrupt then must still stop the collectors, which close what they
+  // opened inside the target.
   let interruptedBy: NodeJS.Signals | undefined;
-  await new Promise<void>((resolveWait) => {
-    const end = () => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, onSignal);
-      resolveWait();
-    };
-    const onSignal = (s: NodeJS.Signals) => {
-      interruptedBy = s;
-      end();
-    };
-    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
-    const poll = setInterval(() => {
-      tree.poll();
-      if (!isSameProcessAlive(pid, first.startTicks)) end();
-    }, 100);
-    const timer = setTimeout(end, options.durationMs ?? 10_000);
-  });
-  progress.stop();
+  let wake: (() => void) | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    interruptedBy = s;
+    wake?.();
+  };
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
+  let progress: ReturnType<typeof startProgress> | undefined;
+  try {
+    for (const a of usable) {
+      if (interruptedBy) break;
+      if (!a.collector.start) {
+        a.entry.status = 'skipped';
+        a.entry.reason = 'works by preparing the launch; cannot attach to a running process';
+        continue;
+      }
+      try {
+        await a.collector.start(pid, ctx);
+      } catch (err) {
+        a.entry.status = 'failed';
+        a.entry.reason = `start failed: ${errorLine(err)}`;
+      }
+    }
+    progress = startProgress(options.progress, tree, usable);
+    if (!interruptedBy) {
+      await new Promise<void>((resolveWait) => {
+        const end = () => {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolveWait();
+        };
+        wake = end;
+        const poll = setInterval(() => {
+          tree.poll();
+          if (!isSameProcessAlive(pid, first.startTicks)) end();
+        }, 100);
+        const timer = setTimeout(end, options.durationMs ?? 10_000);
+      });
+    }
+  } finally {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, onSignal);
+  }
+  progress?.stop();
   const active = usable.filter((a) => a.entry.status !== 'skipped');
   const artifacts = await stopAll(active, ctx);
   const endedAt = new Date();
