@@ -7,7 +7,13 @@ import { explainFindings } from '../../src/llm/explain.js';
 import { resolveExplainConfig } from '../../src/llm/explain-config.js';
 import { renderExplanationMarkdown } from '../../src/llm/explanation-markdown.js';
 import { regexFindings } from './findings-fixture.js';
-import { chatCompletion, type ScriptedServer, type Step, startScriptedServer } from './scripted-server.js';
+import {
+  chatCompletion,
+  type Received,
+  type ScriptedServer,
+  type Step,
+  startScriptedServer,
+} from './scripted-server.js';
 
 /**
  * explainFindings against a real local HTTP server speaking the OpenAI chat-completions API,
@@ -161,7 +167,10 @@ test('a 503 is retried with backoff; a 401 is final and the echoed key never lan
 
   // A server that echoes the Authorization header back in its error body.
   const echo = await serve([
-    { status: 401, body: (r) => ({ error: { message: `invalid key ${r.headers.authorization}` } }) },
+    {
+      status: 401,
+      body: (r: Received) => ({ error: { message: `invalid key ${r.headers.authorization}` } }),
+    },
   ]);
   const dir = auditDir();
   const e = await explainFindings(regexFindings(), { config: config(echo.url), auditDir: dir });
