@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { buildServer } from '../server/app.js';
+import { openClickHouseStore } from '../server/store/clickhouse.js';
+import { isClickHouseUrl, parseClickHouseUrl, redact } from '../server/store/clickhouse-url.js';
 import { openDuckDbStore } from '../server/store/duckdb.js';
 import type { ProfileStore } from '../server/store/types.js';
 import { type Command, type CommandIo, parseCommandArgs, wantsHelp } from './command.js';
@@ -15,7 +17,8 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
 
   --data DIR         where the embedded DuckDB store lives (default ./autoprof-data)
   --listen HOST:PORT address to bind (default 127.0.0.1:4040, loopback only; port 0 picks one)
-  --storage URL      duckdb:///path/to/dir (default: the --data directory)
+  --storage URL      duckdb:///path/to/dir (default: the --data directory), or
+                     clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
   --config FILE      YAML: listen, data, storage, ingestTokens, readTokens,
                      retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes}
@@ -83,7 +86,9 @@ export const serverCommand: Command = {
     await app.listen({ host: listen.host, port: listen.port });
     const address = app.server.address();
     const port = address && typeof address === 'object' ? address.port : listen.port;
-    io.stderr(`autoprof server listening on http://${listen.host}:${port} (data: ${dataDir})\n`);
+    const storage = values.storage ?? config.storage;
+    const where = storage && isClickHouseUrl(storage) ? redact(storage) : dataDir;
+    io.stderr(`autoprof server listening on http://${listen.host}:${port} (data: ${where})\n`);
 
     let retentionTimer: NodeJS.Timeout | undefined;
     const retention = config.retention;
@@ -148,8 +153,16 @@ async function openStore(url: string | undefined, dataDir: string): Promise<Prof
     const path = url.slice('duckdb://'.length);
     return openDuckDbStore({ dir: path === '' ? dataDir : resolve(path) });
   }
-  if (url.startsWith('clickhouse://') || url.startsWith('http://') || url.startsWith('https://')) {
-    throw new UsageError('server: the ClickHouse store is not available in this build yet (use duckdb://)');
+  if (isClickHouseUrl(url)) {
+    let options: ReturnType<typeof parseClickHouseUrl>;
+    try {
+      options = parseClickHouseUrl(url);
+    } catch (err) {
+      throw new UsageError(`server: --storage: ${(err as Error).message}`);
+    }
+    return openClickHouseStore(options);
   }
-  throw new UsageError(`server: unknown --storage '${url}' (use duckdb:///path)`);
+  throw new UsageError(
+    `server: unknown --storage '${redact(url)}' (use duckdb:///path or clickhouse://host:8123/db)`,
+  );
 }
