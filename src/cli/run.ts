@@ -6,6 +6,7 @@ import { attachCollectorNames } from '../collect/collectors/node-attach-collecto
 import { resolveCommand } from '../collect/runner.js';
 import { runSession } from '../collect/session.js';
 import { UsageError } from '../errors.js';
+import { resolveExplainConfig, takeExplainFlags } from '../llm/explain-config.js';
 import type { Command, CommandIo } from './command.js';
 import { parseCommandArgs, parsePositiveInt, wantsHelp } from './command.js';
 
@@ -31,6 +32,9 @@ Options:
                       for a Node.js process: its inspector is opened with SIGUSR1 for the
                       duration and closed again; perf otherwise)
   --duration S        how long to watch an attached process (default 10)
+  --explain[=P]       add an explanation of the findings to report.md (P: none, openai,
+                      endpoint, auto; see the README's LLM section); never changes the exit status
+  --explain-source    also send redacted source lines around the findings to the provider
 `;
 
 function parseSeconds(flag: string, value: string | undefined): number | undefined {
@@ -72,6 +76,12 @@ export async function runWith(
     io.stdout(usage);
     return 0;
   }
+  // --explain takes an optional value, which parseArgs cannot express: taken out first.
+  const explainFlags = takeExplainFlags(argv);
+  argv = explainFlags.rest;
+  const explainConfig = resolveExplainConfig(explainFlags.explain, process.env, {
+    includeSource: explainFlags.explainSource || undefined,
+  });
   const separator = argv.indexOf('--');
   const own = separator === -1 ? argv : argv.slice(0, separator);
   const { values, positionals } = parseCommandArgs('run', own, {
@@ -131,6 +141,14 @@ export async function runWith(
     io.stderr(
       `autoprof: ${analysis.findings.classification.kind}, ${analysis.findings.findings.length} findings (report.md)\n`,
     );
+    if (explainConfig) {
+      try {
+        const { explainRunDirectory, explanationLine } = await import('../llm/explain-artifacts.js');
+        io.stderr(explanationLine(await explainRunDirectory(outDir, analysis.findings, explainConfig)));
+      } catch (err) {
+        io.stderr(`autoprof: explanation failed: ${(err as Error).message.split('\n')[0]}\n`);
+      }
+    }
   } catch (err) {
     io.stderr(`autoprof: analysis failed: ${(err as Error).message.split('\n')[0]}\n`);
   }
