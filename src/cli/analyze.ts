@@ -1,5 +1,6 @@
 import { analyzeRunDirectory } from '../analysis/analyze-run.js';
 import { UsageError } from '../errors.js';
+import { resolveExplainConfig, takeExplainFlags } from '../llm/explain-config.js';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
 
@@ -14,6 +15,8 @@ Options:
   --patterns FILE   add a YAML pattern file to the built-in knowledge base (repeatable;
                     AUTOPROF_PATTERNS=a.yaml:b.yaml does the same)
   --json            print findings.json to stdout instead of a summary
+  --explain[=P]     add an explanation to report.md (P: none, openai, endpoint, auto)
+  --explain-source  also send redacted source lines around the findings to the provider
 `;
 
 /** analyzeCommand is `autoprof analyze DIR`. */
@@ -22,7 +25,11 @@ export const analyzeCommand: Command = {
   summary: 'diagnose a run folder again: features.json, findings.json, report.md',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('analyze', argv, {
+    const explainFlags = takeExplainFlags(argv);
+    const explainConfig = resolveExplainConfig(explainFlags.explain, process.env, {
+      includeSource: explainFlags.explainSource || undefined,
+    });
+    const { values, positionals } = parseCommandArgs('analyze', explainFlags.rest, {
       patterns: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
@@ -30,6 +37,16 @@ export const analyzeCommand: Command = {
       throw new UsageError("analyze: give exactly one run folder (see 'autoprof analyze --help')");
     const result = await analyzeRunDirectory(positionals[0], { patternFiles: values.patterns ?? [] });
     const doc = result.findings;
+    if (explainConfig) {
+      // An explanation is an addition to the analysis: its failure is a warning, not the status.
+      try {
+        const { explainRunDirectory, explanationLine } = await import('../llm/explain-artifacts.js');
+        const dir = result.reportMarkdownPath.replace(/[\\/]report\.md$/, '');
+        io.stderr(explanationLine(await explainRunDirectory(dir, doc, explainConfig)));
+      } catch (err) {
+        io.stderr(`autoprof: explanation failed: ${(err as Error).message.split('\n')[0]}\n`);
+      }
+    }
     if (values.json) {
       io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
       return 0;
