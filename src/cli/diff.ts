@@ -12,6 +12,7 @@ import {
 } from '../analysis/gate-policy.js';
 import { diffProfiles, type ProfileDiff } from '../analysis/profile-diff.js';
 import { UsageError } from '../errors.js';
+import { resolveExplainConfig, takeExplainFlags } from '../llm/explain-config.js';
 import { mergeProfiles } from '../model/merge.js';
 import type { Profile } from '../model/profile.js';
 import { renderDiffHtml } from '../report/diff-html.js';
@@ -50,6 +51,9 @@ Other:
   --sample-type T            compare this sample type (type or type/unit; default: head's default)
   -o, --out DIR              output folder (default autoprof-out/diff-<timestamp>)
   --json                     also print report.json to standard output
+  --explain[=P]              add an explanation to report.md (P: none, openai, endpoint, auto);
+                             never changes the exit status
+  --explain-source           also send redacted source lines around the changes to the provider
 `;
 
 const FLAG_TO_POLICY: Record<string, string> = {
@@ -78,7 +82,12 @@ export const diffCommand: Command = {
       json: { type: 'boolean' },
     };
     for (const flag of Object.keys(FLAG_TO_POLICY)) options[flag] = { type: 'string' };
-    const { values, positionals } = parseCommandArgs('diff', argv, options);
+    // --explain takes an optional value, which parseArgs cannot express: taken out first.
+    const explainFlags = takeExplainFlags(argv);
+    const explainConfig = resolveExplainConfig(explainFlags.explain, process.env, {
+      includeSource: explainFlags.explainSource || undefined,
+    });
+    const { values, positionals } = parseCommandArgs('diff', explainFlags.rest, options);
     if (positionals.length !== 2) throw new UsageError('diff: expected BASE and HEAD (see --help)');
     const policy = policyFrom(values as Record<string, string | boolean | undefined>);
 
@@ -134,6 +143,16 @@ export const diffCommand: Command = {
     writeFileSync(join(outDir, 'pr-comment.md'), renderPrComment(report));
     writeFileSync(join(outDir, 'report.sarif'), `${JSON.stringify(renderSarif(report, VERSION), null, 2)}\n`);
     writeFileSync(join(outDir, 'report.html'), renderDiffHtml(report, flame));
+    if (explainConfig) {
+      // The explanation never changes the gate's verdict or the exit status.
+      try {
+        const { explainDiffDirectory, explanationLine } = await import('../llm/explain-artifacts.js');
+        const profiles = flame ? [flame.base, flame.head] : [];
+        io.stderr(explanationLine(await explainDiffDirectory(outDir, report, explainConfig, profiles)));
+      } catch (err) {
+        io.stderr(`autoprof: explanation failed: ${(err as Error).message.split('\n')[0]}\n`);
+      }
+    }
 
     if (values.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     io.stderr(`autoprof diff: ${verdictLine(report)} Reports in ${outDir}\n`);
