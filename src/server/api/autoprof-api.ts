@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { diagnoseProfile } from '../../analysis/diagnose.js';
 import { exportToPprof } from '../../formats/pprof.js';
+import { explainServerFindings } from '../../llm/explain-server.js';
 import { authorize, HttpError, queryParams, type ServerContext } from '../context.js';
 import { resolveQuery } from '../query/resolve-query.js';
 import { SERVICE_NAME_LABEL } from '../store/types.js';
@@ -15,7 +16,10 @@ import { readRange } from './pyroscope-query.js';
  *                                               (application/octet-stream; `go tool pprof` opens it)
  *   GET /api/v1/findings?query=&from=&until= -> {query, from, until, profileType, classification,
  *                                               findings}: the run analysis (patterns and
- *                                               profile detectors) applied to the merged range
+ *                                               profile detectors) applied to the merged range;
+ *                                               with &explain=true (or none|openai|endpoint) also
+ *                                               `explanation` (autoprof.explanation/v1), provider
+ *                                               from the server's environment
  */
 export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/api/v1/services', async (req) => {
@@ -73,6 +77,7 @@ export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerConte
     // Stored profiles carry stacks only, no /proc or runtime metrics, so the diagnosis rests on
     // the profile detectors and the pattern knowledge base.
     const diagnosis = diagnoseProfile(profile);
-    return { query: q.query, ...range, profileType, ...diagnosis };
+    const explanation = q.explain ? await explainServerFindings(diagnosis, profile, q.explain) : undefined;
+    return { query: q.query, ...range, profileType, ...diagnosis, ...(explanation ? { explanation } : {}) };
   });
 }
