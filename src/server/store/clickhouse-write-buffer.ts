@@ -152,11 +152,9 @@ export class WriteBuffer<C extends BufferedChunk> {
   }
 
   private kick(): void {
-    if (this.running) {
-      // A backoff sleep ends early when new work arrives only if ClickHouse was fine; during an
-      // outage the retry clock decides.
-      return;
-    }
+    // A running pump picks new entries up itself; during an outage its retry clock decides
+    // when to try again, not the arrival of more writes.
+    if (this.running) return;
     this.running = this.pump().finally(() => {
       this.running = undefined;
       if (!this.stopped && (this.pending.length > 0 || this.inflight)) this.kick();
