@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -205,4 +205,27 @@ test('the prompt respects the budget by shedding detail, never the top finding',
   assert.ok(audit.prompt.trimmed.length > 0, JSON.stringify(audit.prompt));
   const user = (server.received[0].body as { messages: Array<{ content: string }> }).messages[1].content;
   assert.match(user, /validate_email/);
+});
+
+test('source snippets go out only on opt-in, with secrets redacted', async () => {
+  const root = auditDir();
+  const lines = Array.from({ length: 40 }, (_, i) => `# line ${i + 1}`);
+  lines[28] = 'STRIPE_KEY = "sk-live-abcdefghijklmnopqrstuvwxyz123456"';
+  lines[29] = 'def validate_email(addr): return re.compile(PATTERN).match(addr)';
+  writeFileSync(join(root, 'app.py'), lines.join('\n'));
+  const server = await serve([{ body: chatCompletion(FAITHFUL) }]);
+  const sent = () =>
+    (server.received.at(-1)?.body as { messages: Array<{ content: string }> }).messages[1].content;
+
+  await explainFindings(regexFindings(), { config: config(server.url), sourceRoot: root });
+  assert.ok(!sent().includes('source_snippets'), 'no source without the opt-in');
+
+  await explainFindings(regexFindings(), {
+    config: { ...config(server.url), includeSource: true },
+    sourceRoot: root,
+  });
+  assert.match(sent(), /source_snippets/);
+  assert.match(sent(), /def validate_email/);
+  assert.match(sent(), /STRIPE_KEY = \\"\[REDACTED\]/);
+  assert.ok(!sent().includes('sk-live-abcdefghijklmnop'));
 });
