@@ -19,9 +19,10 @@ import {
 import { type ProcessFeatures, parseTimeseries, timeseriesFeatures } from './features/read-timeseries.js';
 import { type Runtime, runtimesOfProfile } from './features/runtimes.js';
 import { mergeViews, type SampleKind, type SampleView, viewsOfProfile } from './features/sample-views.js';
+import { restoreInlinedFrames } from './features/v8-inlining.js';
 import { mergeLineTicks, v8LineTicks } from './features/v8-line-ticks.js';
-import { frameOrigin } from './frame-origin.js';
-import { functionShares } from './function-shares.js';
+import { type FrameOrigin, functionOrigins } from './frame-origin.js';
+import { functionKey, functionShares } from './function-shares.js';
 
 /** FEATURES_SCHEMA names features.json. */
 export const FEATURES_SCHEMA = 'autoprof.features/v1';
@@ -30,7 +31,7 @@ export const FEATURES_SCHEMA = 'autoprof.features/v1';
 export interface FunctionRow {
   function: string;
   file: string;
-  origin: ReturnType<typeof frameOrigin>;
+  origin: FrameOrigin;
   self_share: number;
   total_share: number;
   self: number;
@@ -133,7 +134,12 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
     views.push(...pstatsViews);
     sources.cpu = [input.sourceOf['call-stats'] ?? 'call-stats'];
   }
-  input.views = mergeViews(views);
+  input.views = mergeViews(views).map((v) => {
+    if (v.kind !== 'cpu' || input.lineTicks.size === 0) return v;
+    const restored = restoreInlinedFrames(v, input.lineTicks, input.sources);
+    input.lineTicks = restored.lineTicks;
+    return restored.view;
+  });
   for (const [kind, list] of Object.entries(sources)) {
     input.sourceOf[kind as SampleKind] =
       list.length === 1 ? list[0] : `${list[0]} (+${list.length - 1} more)`;
@@ -199,13 +205,17 @@ export function featuresOf(input: DiagnosisInput, notes: string[]): Features {
   const samples: Features['samples'] = {};
   for (const v of input.views) {
     const shares = functionShares(v.profile, 0);
+    const originOf = new Map<string, FrameOrigin>();
+    const origins = functionOrigins(v.profile.functions);
+    for (const [i, f] of v.profile.functions.entries())
+      originOf.set(functionKey(f.name, f.filename), origins[i]);
     const rows = [...shares.functions.values()]
       .sort((a, b) => b.self - a.self || b.total - a.total)
       .slice(0, TOP_FUNCTIONS)
       .map((f) => ({
         function: f.name,
         file: f.file,
-        origin: frameOrigin(f.name, f.file),
+        origin: originOf.get(functionKey(f.name, f.file)) ?? 'own',
         self_share: round4(f.selfShare),
         total_share: round4(f.totalShare),
         self: f.self,

@@ -6,7 +6,8 @@
  * What it records, into $AUTOPROF_NODE_OUT:
  * - node-<pid>.cpuprofile   V8 sampling CPU profile (inspector Profiler), main thread only
  * - node-<pid>.heapprofile  V8 sampling heap profile (HeapProfiler.startSampling)
- * - node-<pid>.metrics.json GC pauses, event-loop delay (totals and a series), heap/RSS series
+ * - node-<pid>.metrics.json GC pauses, event-loop delay (totals and a series), heap/RSS series,
+ *   and how many handles/requests were pending on the loop at each point
  * - node-preload-<pid>.log  only when something went wrong; the target always runs on
  *
  * Rules it keeps so the target behaves as without it:
@@ -59,6 +60,12 @@ interface SeriesPoint {
   external: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
+  /**
+   * waiting: the target's own pending handles and requests (timers, sockets, servers, fs
+   * requests) when the previous point was taken, i.e. what was queued on the loop during this
+   * window. A blocked loop only hurts when something waits on it; a batch script has nothing.
+   */
+  waiting: number;
 }
 
 const outDir = process.env.AUTOPROF_NODE_OUT;
@@ -124,6 +131,22 @@ function install(dir: string): void {
   window.enable();
   const series: SeriesPoint[] = [];
   let seriesDropped = 0;
+  // Resource types seen pending at series points, summed: evidence of what the loop served.
+  const waitingTypes: Record<string, number> = {};
+  let waitingBefore = 0;
+  const countWaiting = (): number => {
+    // getActiveResourcesInfo lists ref'd handles and requests only, so our unref'd timer and the
+    // delay monitors are not in it. CloseReq is a handle being torn down, not work waiting.
+    const get = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+    if (typeof get !== 'function') return 0;
+    let n = 0;
+    for (const type of get.call(process)) {
+      if (type === 'CloseReq') continue;
+      n++;
+      waitingTypes[type] = (waitingTypes[type] ?? 0) + 1;
+    }
+    return n;
+  };
   const takePoint = (): void => {
     try {
       const m = process.memoryUsage();
@@ -135,8 +158,10 @@ function install(dir: string): void {
         external: m.external,
         eventLoopDelayP99Ms: window.count > 0 ? nsToMs(window.percentile(99)) : 0,
         eventLoopDelayMaxMs: window.count > 0 ? nsToMs(window.max) : 0,
+        waiting: waitingBefore,
       };
       window.reset();
+      waitingBefore = countWaiting();
       if (series.length < MAX_SERIES) series.push(point);
       else seriesDropped++;
     } catch (err) {
@@ -195,6 +220,7 @@ function install(dir: string): void {
           maxMs: total.count > 0 ? nsToMs(total.max) : 0,
           meanMs: total.count > 0 ? nsToMs(total.mean) : 0,
         },
+        waitingTypes,
         gc: {
           count: gcEvents.length + gcDropped,
           totalPauseMs: gcEvents.reduce((sum, e) => sum + e.durationMs, 0),

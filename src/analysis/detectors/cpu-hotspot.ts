@@ -39,8 +39,18 @@ export const cpuHotspot: Detector = {
         const share = e.value / view.total;
         // A hotspot of a program that hardly computes is not where its time goes.
         const profileSeconds = view.unit === 'nanoseconds' ? view.total / 1e9 : Number.POSITIVE_INFINITY;
-        const idle = profileSeconds < 0.1 || (input.metrics.cpu_utilisation ?? 1) < 0.2;
-        const line = [...e.lines].sort((a, b) => b[1] - a[1])[0][0];
+        // CPU time alone misleads on a busy machine: a thread that was runnable most of the
+        // time wanted the CPU even when it got little of it.
+        const m = input.metrics;
+        const demand = Math.max(
+          m.cpu_utilisation ?? 1,
+          m.main_running_share ?? 0,
+          m.active_running_share ?? 0,
+        );
+        const idle = profileSeconds < 0.1 || demand < 0.2;
+        const known = [...e.lines].filter(([l]) => l > 0);
+        const line =
+          known.length > 0 ? known.sort((a, b) => b[1] - a[1])[0][0] : input.sources.startOf(e.file, e.fn, 0);
         const hotLine = e.lines.get(line) ?? 0;
         return makeFinding(
           {

@@ -1,3 +1,4 @@
+import { callOverhead } from './call-overhead.js';
 import { cpuHotspot } from './cpu-hotspot.js';
 import type { Detector } from './detector.js';
 import { eventLoopBlock } from './event-loop-block.js';
@@ -14,4 +15,5 @@ export const DETECTORS: readonly Detector[] = [
   eventLoopBlock,
   threadStates,
   subprocessSpawn,
+  callOverhead,
 ];

@@ -1,4 +1,7 @@
 import { evidenceOfMetric } from '../features/metric-evidence.js';
+import { findRetainers } from '../features/retainers.js';
+import { functionKey } from '../function-shares.js';
+import { heaviestPath } from '../profile-diff.js';
 import { busiestOwnFrame, type Detector, ladder, makeFinding } from './detector.js';
 
 /**
@@ -24,7 +27,19 @@ export const memoryGrowth: Detector = {
     const heapGrows = (m.heap_used_growth_mb ?? 0) >= MIN_GROWTH_MB && (m.heap_used_trend_r2 ?? 0) >= MIN_R2;
     if (!rssGrows && !heapGrows) return [];
     const growth = Math.max(m.rss_growth_mb ?? 0, m.heap_used_growth_mb ?? 0);
-    const at = busiestOwnFrame(input, ['heap', 'alloc', 'cpu']);
+    const site = busiestOwnFrame(input, ['heap', 'alloc', 'cpu']);
+    // Where objects are kept (a store into module state) explains growth better than where they
+    // were made; the allocation site stays in the evidence.
+    const retainer = findRetainers(input, ['heap', 'alloc', 'cpu'])[0];
+    const retainerView = retainer && input.views.find((v) => v.kind === retainer.kind);
+    const at =
+      retainer && retainerView
+        ? {
+            location: { function: retainer.function, file: retainer.file, line: retainer.line },
+            stack: heaviestPath(retainerView.profile, 0, functionKey(retainer.function, retainer.file)).stack,
+            share: site.share,
+          }
+        : site;
     const src = input.sourceOf.metrics;
     const relative = m.rss_peak_mb ? growth / m.rss_peak_mb : 0.5;
     return [
@@ -62,8 +77,11 @@ export const memoryGrowth: Detector = {
                 }
               : {}),
           },
-          description:
-            'Resident memory (or the JS heap) rises in a straight line for the whole run: objects are kept alive, typically in a cache, list or map that is never trimmed, or in listeners that are never removed.',
+          description: `Resident memory (or the JS heap) rises in a straight line for the whole run: objects are kept alive, typically in a cache, list or map that is never trimmed, or in listeners that are never removed.${
+            retainer
+              ? ` ${retainer.function} stores into ${retainer.container}, which outlives the call; the top allocation site is ${site.location.function}.`
+              : ''
+          }`,
           suggestions: [
             'Find what holds the objects allocated at this site (a module-level list, dict, Map or cache) and bound it (LRU, size limit, TTL).',
             'Remove listeners/callbacks and clear references when work items finish.',

@@ -1,5 +1,5 @@
 import type { Profile } from '../../model/profile.js';
-import { isOwnFrame } from '../frame-origin.js';
+import { functionOrigins } from '../frame-origin.js';
 import { functionKey } from '../function-shares.js';
 import type { LineTicks } from './v8-line-ticks.js';
 
@@ -27,7 +27,7 @@ export interface OwnLine {
  */
 export function ownLines(profile: Profile, lineTicks?: LineTicks): OwnLine[] {
   const byKey = new Map<string, OwnLine>();
-  const own = profile.functions.map((f) => isOwnFrame(f.name, f.filename));
+  const own = functionOrigins(profile.functions).map((o) => o === 'own');
   const add = (fnId: number, line: number, value: number, self: boolean) => {
     const fn = profile.functions[fnId - 1];
     const key = `${functionKey(fn.name, fn.filename)}\u0000${line}`;
@@ -47,20 +47,38 @@ export function ownLines(profile: Profile, lineTicks?: LineTicks): OwnLine[] {
     entry.value += value;
     if (self) entry.selfValue += value;
   };
+  // An anonymous callback (`rows.map((r) => ...)`) counts towards the named function of the
+  // same file that passed it, at that function's line: that is the code a user recognises.
+  const anonymous = profile.functions.map((f, i) => own[i] && f.name === '(anonymous)' && f.startLine > 1);
   for (const sample of profile.samples) {
     const value = sample.values[0];
     if (!value) continue;
+    let pending: { fnId: number; line: number; self: boolean } | undefined;
     let done = false;
     for (let i = 0; i < sample.locationIds.length && !done; i++) {
       const loc = profile.locations[sample.locationIds[i] - 1];
       for (let j = 0; j < loc.lines.length; j++) {
         const fnId = loc.lines[j].functionId;
         if (!own[fnId - 1]) continue;
-        add(fnId, loc.lines[j].line, value, i === 0 && j === 0);
+        const self = i === 0 && j === 0;
+        if (
+          pending &&
+          profile.functions[fnId - 1].filename !== profile.functions[pending.fnId - 1].filename
+        ) {
+          done = true;
+          break;
+        }
+        if (anonymous[fnId - 1]) {
+          pending ??= { fnId, line: loc.lines[j].line, self };
+          continue;
+        }
+        add(fnId, loc.lines[j].line, value, self);
+        pending = undefined;
         done = true;
         break;
       }
     }
+    if (pending) add(pending.fnId, pending.line, value, pending.self);
   }
   const out = [...byKey.values()];
   return lineTicks ? splitByTicks(out, lineTicks) : out;

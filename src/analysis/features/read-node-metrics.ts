@@ -13,7 +13,9 @@ export interface NodeMetricsFile {
     totalPauseMs: number;
     events?: Array<{ t: number; durationMs: number; kind: number }>;
   };
-  series?: Array<{ t: number; heapUsed: number; rss: number; eventLoopDelayMaxMs: number }>;
+  series?: Array<{ t: number; heapUsed: number; rss: number; eventLoopDelayMaxMs: number; waiting?: number }>;
+  /** waitingTypes: pending resource types (Timeout, TCPServerWrap, ...) summed over points. */
+  waitingTypes?: Record<string, number>;
 }
 
 /** NodeProcessFeatures is one Node.js process's runtime numbers. */
@@ -35,6 +37,18 @@ export interface NodeProcessFeatures {
   /** blocked_windows: 100 ms windows whose worst event-loop delay exceeded 100 ms. */
   blocked_windows: number;
   windows: number;
+  /**
+   * blocked_waiting_windows: blocked windows during which the program had timers, sockets or
+   * requests pending, i.e. something really waited. Equal to blocked_windows for metrics files
+   * written before the preload recorded pending work (no evidence either way).
+   */
+  blocked_waiting_windows: number;
+  /** blocked_waiting_max_ms: the worst delay of those windows. */
+  blocked_waiting_max_ms: number;
+  /** waiting_windows: windows with pending work at their start. */
+  waiting_windows: number;
+  /** waiting_types: the pending resource types, most frequent first. */
+  waiting_types: string[];
 }
 
 /** parseNodeMetrics reads one metrics file; undefined when it is not one. */
@@ -81,6 +95,14 @@ export function nodeProcessFeatures(m: NodeMetricsFile): NodeProcessFeatures {
     heap_used_trend_r2: round(trend.r2),
     blocked_windows: series.filter((p) => p.eventLoopDelayMaxMs > 100).length,
     windows: series.length,
+    blocked_waiting_windows: series.filter((p) => p.eventLoopDelayMaxMs > 100 && (p.waiting ?? 1) > 0).length,
+    blocked_waiting_max_ms: round(
+      series.filter((p) => (p.waiting ?? 1) > 0).reduce((mx, p) => Math.max(mx, p.eventLoopDelayMaxMs), 0),
+    ),
+    waiting_windows: series.filter((p) => (p.waiting ?? 1) > 0).length,
+    waiting_types: Object.entries(m.waitingTypes ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([t]) => t),
   };
 }
 

@@ -139,7 +139,16 @@ function processFeatures(track: Track, intervalS: number): ProcessFeatures {
  * every runtime grows while it loads code.
  */
 function rssTrend(track: Track): { slope: number; r2: number; growth: number } {
-  const pts = track.points;
+  // Points before the last exec (a shell or version-manager shim with the same pid) are not
+  // the program.
+  const comm = track.points[track.points.length - 1]?.p.comm;
+  let pts = track.points.filter((x) => x.p.comm === comm);
+  // A process that exits frees its heap first: RSS falling after its peak within the last 10%
+  // of its samples is teardown, not the program's behaviour.
+  const tail = Math.max(1, Math.ceil(pts.length / 10));
+  let peak = 0;
+  for (let i = 1; i < pts.length; i++) if (pts[i].p.rssKb >= pts[peak].p.rssKb) peak = i;
+  if (pts.length - 1 - peak <= tail) pts = pts.slice(0, peak + 1);
   const skip = Math.floor(pts.length / 10);
   const used = pts.slice(skip);
   if (used.length < 3) return { slope: 0, r2: 0, growth: 0 };

@@ -36,6 +36,35 @@ export class SourceReader {
   }
 
   /**
+   * startOf finds where a function begins when the profile does not say (Python samplers give
+   * only the executing line): the `def NAME` / `function NAME` line of the last component of a
+   * qualified name, the nearest one above `hint` (a line known to be in it) when there are
+   * several. `known` is returned as is when positive; 0 when nothing matches.
+   */
+  startOf(file: string, name: string, known: number, hint = 0): number {
+    const lines = this.lines(file);
+    const short = name.split(/[.:]/).pop() ?? '';
+    // V8 and pprof give the real first line; Python samplers give whatever line was executing,
+    // so a Python "start" is only trusted when it is the def itself.
+    const python = file.endsWith('.py');
+    if (known > 0 && (!python || /^\s*(async\s+)?def\s/.test(lines?.[known - 1] ?? ''))) return known;
+    if (!lines || !/^[A-Za-z_$][\w$]*$/.test(short)) return 0;
+    if (hint === 0) hint = known;
+    const esc = short.replace(/\$/g, '\\$');
+    const re = new RegExp(
+      `^\\s*(async\\s+)?def\\s+${esc}\\s*\\(|\\bfunction\\s*\\*?\\s*${esc}\\s*\\(|^\\s*(static\\s+|async\\s+)*${esc}\\s*\\([^)]*\\)\\s*\\{|\\b${esc}\\s*=\\s*(async\\s+)?(function\\b|\\([^)]*\\)\\s*=>|[\\w$]+\\s*=>)`,
+    );
+    let best = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (!re.test(lines[i])) continue;
+      const line = i + 1;
+      if (best === 0 || (hint > 0 && line <= hint && line > best) || (hint > 0 && best > hint && line < best))
+        best = line;
+    }
+    return best;
+  }
+
+  /**
    * body returns the function starting at `startLine`: up to the line where its braces balance,
    * or, for indentation languages, up to the first line indented no deeper than its first line.
    */

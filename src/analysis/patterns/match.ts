@@ -5,7 +5,7 @@ import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
 import { runtimeOfFrame } from '../features/runtimes.js';
 import type { SampleView } from '../features/sample-views.js';
 import { type Evidence, type Finding, findingId, impactOf, pct, type Severity } from '../findings.js';
-import { frameOrigin } from '../frame-origin.js';
+import { frameOrigin, functionOrigins } from '../frame-origin.js';
 import { functionKey } from '../function-shares.js';
 import type { FrameMatcher, Pattern, Range } from './schema.js';
 
@@ -20,7 +20,24 @@ interface FlatView {
   lines: number[][];
   values: number[];
   own: boolean[];
+  /** named: own and not an anonymous function (callbacks are credited to their named caller). */
+  named: boolean[];
   keys: string[];
+}
+
+/**
+ * namedOwnAbove: an anonymous callback (`items.map((x) => ...)`) is part of the named function
+ * that passed it; the nearest named own frame above index i in the same file stands for it.
+ */
+function namedOwnAbove(flat: FlatView, p: Profile, frames: number[], i: number): number {
+  if (flat.named[frames[i] - 1]) return i;
+  const file = p.functions[frames[i] - 1].filename;
+  for (let j = i + 1; j < frames.length; j++) {
+    const f = frames[j];
+    if (flat.own[f - 1] && p.functions[f - 1].filename !== file) return i;
+    if (flat.named[f - 1] && p.functions[f - 1].filename === file) return j;
+  }
+  return i;
 }
 
 const flatCache = new WeakMap<Profile, FlatView>();
@@ -46,9 +63,10 @@ function flatten(view: SampleView): FlatView {
     lines.push(l);
     values.push(s.values[0]);
   }
-  const own = p.functions.map((fn) => frameOrigin(fn.name, fn.filename) === 'own');
+  const own = functionOrigins(p.functions).map((o) => o === 'own');
   const keys = p.functions.map((fn) => functionKey(fn.name, fn.filename));
-  const flat = { view, frames, lines, values, own, keys };
+  const named = p.functions.map((fn, i) => own[i] && fn.name !== '(anonymous)');
+  const flat = { view, frames, lines, values, own, named, keys };
   flatCache.set(p, flat);
   return flat;
 }
@@ -120,6 +138,7 @@ function sourceWeigher(p: Profile, input: DiagnosisInput, re: RegExp) {
       }
       return { weight: w, coarse: true };
     }
+    if (line <= 0) return unknownLine(fnId, key);
     const ck = `l\u0000${key}\u0000${line}`;
     let w = cache.get(ck);
     if (w === undefined) {
@@ -128,6 +147,21 @@ function sourceWeigher(p: Profile, input: DiagnosisInput, re: RegExp) {
     }
     return { weight: w, coarse: false };
   };
+
+  // An in-process Python sampler only sees other threads at the interpreter's switch points
+  // (loop back-edges, calls), where CPython 3.11 often reports no line: the sample stands for
+  // the whole loop. It is weighed by the body (coarse), as V8 functions without line ticks are.
+  function unknownLine(fnId: number, key: string): { weight: number; coarse: boolean } {
+    const ck = `u\u0000${key}`;
+    let w = cache.get(ck);
+    if (w === undefined) {
+      const fn = p.functions[fnId - 1];
+      const start = input.sources.startOf(fn.filename, fn.name, fn.startLine);
+      w = input.sources.body(fn.filename, start).some((l) => re.test(l.text)) ? 1 : 0;
+      cache.set(ck, w);
+    }
+    return { weight: w, coarse: true };
+  }
 }
 
 /** MatchOptions carry what a finding needs beyond the pattern (the verify commands). */
@@ -191,6 +225,7 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
     let a = m;
     while (a < frames.length && (!flat.own[frames[a] - 1] || match[frames[a] - 1])) a++;
     if (a >= frames.length) a = m;
+    else a = namedOwnAbove(flat, p, frames, a);
     const v = value * weight;
     matchedTotal += v;
     if (m === 0) matchedSelf += v;
@@ -257,8 +292,8 @@ function groupFinding(
   const fn = p.functions[g.fnId - 1];
   const line =
     tickLine(input, fn, pattern.condition.source) ??
-    [...g.byLine].sort((a, b) => b[1] - a[1])[0]?.[0] ??
-    fn.startLine;
+    [...g.byLine].filter(([l]) => l > 0).sort((a, b) => b[1] - a[1])[0]?.[0] ??
+    input.sources.startOf(fn.filename, fn.name, fn.startLine);
   const stack = [...g.paths.values()].sort((a, b) => b.value - a.value)[0]?.names ?? [fn.name];
   const share = g.total / view.total;
   const kind = view.kind;
@@ -418,8 +453,9 @@ export function topOwnFunction(view: SampleView) {
   const best = new Map<number, { value: number; stack: string[]; line: number }>();
   for (let s = 0; s < flat.frames.length; s++) {
     const frames = flat.frames[s];
-    const o = frames.findIndex((f) => flat.own[f - 1]);
-    if (o < 0) continue;
+    const first = frames.findIndex((f) => flat.own[f - 1]);
+    if (first < 0) continue;
+    const o = namedOwnAbove(flat, p, frames, first);
     const fnId = frames[o];
     totals.set(fnId, (totals.get(fnId) ?? 0) + flat.values[s]);
     const prev = best.get(fnId);
@@ -429,8 +465,22 @@ export function topOwnFunction(view: SampleView) {
       best.set(fnId, { value: flat.values[s], stack: names, line: flat.lines[s][o] });
     }
   }
-  const top = [...totals].sort((a, b) => b[1] - a[1])[0];
+  const ranked = [...totals].sort((a, b) => b[1] - a[1]);
+  let top = ranked[0];
   if (!top) return undefined;
+  // Allocation profiles have no line ticks to undo V8 inlining, so a script's top level shows
+  // the bytes of every function inlined into its loop. A named function of the same file that
+  // allocated on its own (before it was inlined) is the better site.
+  if (view.kind === 'alloc' || view.kind === 'heap') {
+    const first = p.functions[top[0] - 1];
+    if (isScriptBody(first)) {
+      const named = ranked.find(([id]) => {
+        const f = p.functions[id - 1];
+        return f.filename === first.filename && !isScriptBody(f) && f.name !== '(anonymous)';
+      });
+      if (named) top = named;
+    }
+  }
   const fn = p.functions[top[0] - 1];
   const b = best.get(top[0]);
   return {
@@ -444,4 +494,9 @@ export function topOwnFunction(view: SampleView) {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** isScriptBody: V8's frame for a script's or module's top-level code. */
+export function isScriptBody(fn: { name: string; startLine: number }): boolean {
+  return fn.name === '(anonymous)' && fn.startLine <= 1;
 }
