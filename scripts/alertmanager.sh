@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# alertmanager.sh start|stop: a throwaway Alertmanager on 127.0.0.1 for the anomaly tests.
+#
+# start installs Debian's `prometheus-alertmanager` when it is missing (idempotent), writes a
+# config whose only receiver is a webhook to AUTOPROF_AM_WEBHOOK_URL (autoprof's
+# /api/v1/alertmanager in the tests), starts it with a temp storage dir and clustering off (an
+# empty --cluster.listen-address, or it binds a public gossip port), waits for /-/ready and
+# prints `ALERTMANAGER_URL=http://127.0.0.1:PORT` on stdout. stop kills the recorded PID.
+#
+# Environment:
+#   AUTOPROF_AM_DIR          state dir; default /tmp/autoprof-alertmanager-$UID
+#   AUTOPROF_AM_PORT         port; default: a free one
+#   AUTOPROF_AM_WEBHOOK_URL  where alerts go (required for start)
+#
+# Exit status: 0 ok; 3 cannot be installed or started here (reason printed; tests skip); 2 usage.
+set -uo pipefail
+
+DIR="${AUTOPROF_AM_DIR:-/tmp/autoprof-alertmanager-$(id -u)}"
+BIN=prometheus-alertmanager
+say() { echo "alertmanager.sh: $*" >&2; }
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# install_debian_package PKG BINARY: as in prometheus.sh; service starts are denied during the
+# install so the package's init script cannot leave a system daemon on a public port.
+install_debian_package() {
+  local pkg="$1" bin="$2"
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || { say "no apt-get to install $pkg"; return 1; }
+  local SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+      say "$pkg is missing and this is not root (no passwordless sudo)"; return 1
+    fi
+  fi
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && own_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  local ok=0
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1; then
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 || ok=1
+  fi
+  [ -n "$own_policy" ] && $SUDO rm -f "$policy"
+  [ "$ok" -eq 0 ] || { say "apt-get install $pkg failed"; return 1; }
+  command -v "$bin" >/dev/null 2>&1 || { say "$pkg installed but $bin is not on PATH"; return 1; }
+}
+
+wait_ready() {
+  local url="$1" pid="$2"
+  for _ in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "$url" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+start() {
+  [ -n "${AUTOPROF_AM_WEBHOOK_URL:-}" ] || { say "AUTOPROF_AM_WEBHOOK_URL is required"; exit 2; }
+  install_debian_package prometheus-alertmanager "$BIN" || exit 3
+  if [ -f "$DIR/pid" ] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null; then
+    say "already running (pid $(cat "$DIR/pid"))"
+    cat "$DIR/url"
+    exit 0
+  fi
+  rm -rf "$DIR" && mkdir -p "$DIR/data"
+  local port="${AUTOPROF_AM_PORT:-$(free_port)}"
+  # Short group waits so a test sees its alert within seconds instead of Alertmanager's 30 s.
+  cat >"$DIR/alertmanager.yml" <<YAML
+route:
+  receiver: autoprof
+  group_by: ['alertname', 'service']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: autoprof
+    webhook_configs:
+      - url: '${AUTOPROF_AM_WEBHOOK_URL}'
+        send_resolved: false
+YAML
+  "$BIN" --config.file="$DIR/alertmanager.yml" --storage.path="$DIR/data" \
+    --web.listen-address="127.0.0.1:$port" --cluster.listen-address= --log.level=warn >"$DIR/log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$DIR/pid"
+  if ! wait_ready "http://127.0.0.1:$port/-/ready" "$pid"; then
+    say "did not become ready; log:"; tail -n 20 "$DIR/log" >&2
+    kill "$pid" 2>/dev/null
+    exit 3
+  fi
+  echo "ALERTMANAGER_URL=http://127.0.0.1:$port" | tee "$DIR/url"
+}
+
+stop() {
+  if [ -f "$DIR/pid" ]; then
+    local pid
+    pid=$(cat "$DIR/pid")
+    kill "$pid" 2>/dev/null && for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$DIR"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  install) install_debian_package prometheus-alertmanager "$BIN" || exit 3 ;;
+  *) echo "usage: alertmanager.sh start|stop|install" >&2; exit 2 ;;
+esac
