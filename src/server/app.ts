@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AccessError } from './access.js';
+import type { AnomalyConfigInput } from './anomaly/config.js';
+import { registerAnomalyRoutes } from './api/anomaly-api.js';
 import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
 import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
@@ -25,6 +27,8 @@ export interface ServerOptions {
   ingestBytesPerSecond?: number;
   ingestBurstBytes?: number;
   logger?: boolean;
+  /** anomaly configures the continuous analysis (baselines, detection job, alerts); see anomaly/config.ts. */
+  anomaly?: AnomalyConfigInput;
 }
 
 /**
@@ -99,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPyroscopeQueryRoutes(app, ctx);
   registerQuerierRoutes(app, ctx);
   registerAutoprofApiRoutes(app, ctx);
+  await registerAnomalyRoutes(app, ctx, options.anomaly);
   return app;
 }
 
