@@ -215,7 +215,8 @@ test('source snippets go out only on opt-in, with secrets redacted', async () =>
   writeFileSync(join(root, 'app.py'), lines.join('\n'));
   const server = await serve([{ body: chatCompletion(FAITHFUL) }]);
   const sent = () =>
-    (server.received.at(-1)?.body as { messages: Array<{ content: string }> }).messages[1].content;
+    (server.received[server.received.length - 1].body as { messages: Array<{ content: string }> }).messages[1]
+      .content;
 
   await explainFindings(regexFindings(), { config: config(server.url), sourceRoot: root });
   assert.ok(!sent().includes('source_snippets'), 'no source without the opt-in');
