@@ -39,6 +39,8 @@ export interface ServerOptions {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const metrics = new MetricsRegistry();
+  // stats() fails while a remote engine is down; /metrics must still answer (NaN for those).
+  const statsOrUndefined = () => options.store.stats().catch(() => undefined);
   metrics.counter('autoprof_ingest_requests_total', 'Ingest requests by route and status.');
   metrics.counter('autoprof_ingest_received_bytes_total', 'Request body bytes received by ingest routes.');
   metrics.counter('autoprof_ingest_profiles_total', 'Series profiles written by ingest.');
@@ -47,18 +49,51 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   metrics.gauge(
     'autoprof_store_bytes',
     'Bytes the store occupies on disk.',
-    async () => (await options.store.stats()).bytesOnDisk,
+    async () => (await statsOrUndefined())?.bytesOnDisk ?? Number.NaN,
   );
   metrics.gauge(
     'autoprof_store_profiles',
     'Profiles held by the store.',
-    async () => (await options.store.stats()).profiles,
+    async () => (await statsOrUndefined())?.profiles ?? Number.NaN,
   );
   metrics.gauge(
     'autoprof_store_series',
     'Series held by the store.',
-    async () => (await options.store.stats()).series,
+    async () => (await statsOrUndefined())?.series ?? Number.NaN,
   );
+  const health = () => options.store.health?.();
+  if (options.store.health) {
+    metrics.gauge(
+      'autoprof_store_up',
+      'Whether the storage engine accepts writes now (1) or ingest is buffered (0).',
+      () => (health()?.state === 'ok' ? 1 : 0),
+    );
+    metrics.gauge(
+      'autoprof_store_buffered_bytes',
+      'Ingest held in memory while the engine is unavailable.',
+      () => health()?.bufferedBytes ?? 0,
+    );
+    metrics.gauge(
+      'autoprof_store_buffered_profiles',
+      'Profiles held in memory while the engine is unavailable.',
+      () => health()?.bufferedProfiles ?? 0,
+    );
+    metrics.gauge(
+      'autoprof_store_buffer_limit_bytes',
+      'Size of the ingest buffer; ingest answers 503 when it is full.',
+      () => health()?.maxBufferBytes ?? 0,
+    );
+    metrics.gauge(
+      'autoprof_store_flush_failures_total',
+      'Failed flushes to the storage engine.',
+      () => health()?.flushFailures ?? 0,
+    );
+    metrics.gauge(
+      'autoprof_store_rejected_profiles_total',
+      'Profiles refused because the buffer was full.',
+      () => health()?.rejectedProfiles ?? 0,
+    );
+  }
   const ctx: ServerContext = {
     store: options.store,
     metrics,
@@ -88,6 +123,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', async () => 'ok\n');
   app.get('/readyz', async (_req, reply) => {
+    // A remote store answers from its own health first: stats() fails while the engine is down,
+    // yet ingest is still accepted into the buffer until it fills.
+    const health = options.store.health?.();
+    if (health)
+      return health.ready
+        ? `ready: ${health.message}\n`
+        : reply.code(503).send(`not ready: ${health.message}\n`);
     try {
       await options.store.stats();
       return 'ready\n';

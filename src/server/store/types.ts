@@ -14,7 +14,27 @@ import type { Profile } from '../../model/profile.js';
  *
  * Every method takes the tenant first and never reads another tenant's data.
  */
+/**
+ * StoreHealth is what a store that can degrade (a remote engine with a write buffer) reports for
+ * /readyz and /metrics; an embedded store has nothing to report.
+ */
+export interface StoreHealth {
+  /** state: ok = writing normally; buffering = the engine is unavailable and writes are held. */
+  state: 'ok' | 'buffering';
+  /** ready is false when the store refuses writes (its buffer is full). */
+  ready: boolean;
+  /** message is one line for /readyz. */
+  message: string;
+  bufferedBytes: number;
+  bufferedProfiles: number;
+  maxBufferBytes: number;
+  flushFailures: number;
+  rejectedProfiles: number;
+}
+
 export interface ProfileStore {
+  /** health reports a degraded engine; absent for stores that cannot degrade. */
+  health?(): StoreHealth;
   /** write stores a batch; it resolves only once the batch is durable (survives kill -9). */
   write(tenant: string, profiles: readonly ProfileWrite[]): Promise<void>;
   /** series lists the label sets of series matching all matchers (those with data in range, when given). */
