@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+import type { AnomalyConfigInput } from '../server/anomaly/config.js';
 import { buildServer } from '../server/app.js';
 import { openClickHouseStore } from '../server/store/clickhouse.js';
 import { isClickHouseUrl, parseClickHouseUrl, redact } from '../server/store/clickhouse-url.js';
@@ -21,7 +22,10 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
   --config FILE      YAML: listen, data, storage, ingestTokens, readTokens,
                      retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
-                     maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes}
+                     maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes},
+                     anomaly {enabled, thresholds, prometheus {url, queries},
+                     notifications {targets, quietMinutes}, publicUrl, ...}
+                     (continuous anomaly detection; state in DATA/anomalies.duckdb)
 
 Tokens may also come from AUTOPROF_INGEST_TOKENS and AUTOPROF_READ_TOKENS (comma separated).
 SIGTERM or SIGINT stops the server gracefully.`;
@@ -40,6 +44,8 @@ interface ServerConfig {
     ingestBytesPerSecond?: number;
     ingestBurstBytes?: number;
   };
+  /** anomaly: the continuous analysis (src/server/anomaly/config.ts); on by default. */
+  anomaly?: AnomalyConfigInput;
 }
 
 /** serverCommand is `autoprof server`. */
@@ -82,6 +88,11 @@ export const serverCommand: Command = {
       maxDecompressedBytes: config.limits?.maxDecompressedBytes,
       ingestBytesPerSecond: config.limits?.ingestBytesPerSecond,
       ingestBurstBytes: config.limits?.ingestBurstBytes,
+      anomaly: {
+        publicUrl: `http://${listen.host}:${listen.port}`,
+        ...config.anomaly,
+        stateDir: config.anomaly?.stateDir ?? dataDir,
+      },
     });
     await app.listen({ host: listen.host, port: listen.port });
     const address = app.server.address();
