@@ -7,7 +7,9 @@ import { createRng, type Rng } from './rng.js';
  * changes that no single function's z-score does: several functions moving a little together.
  */
 
-type TreeNode = { size: number } | { feature: number; split: number; left: TreeNode; right: TreeNode };
+type TreeNode =
+  | { size: number }
+  | { feature: number; split: number; min: number; max: number; left: TreeNode; right: TreeNode };
 
 /** IsolationForest is a trained forest; `sampleSize` normalises path lengths. */
 export interface IsolationForest {
@@ -54,8 +56,16 @@ export function averagePathLength(n: number): number {
   return 2 * harmonic - (2 * (n - 1)) / n;
 }
 
+/**
+ * pathLength follows x down a tree. A value outside the node's training range on the split
+ * feature is isolated right there: no training point lies that way. Plain iForest would send it
+ * down with the edge points, which suits outliers inside the training set but undersells a
+ * novel window, the case that matters here (calibration on baseline minutes keeps the
+ * threshold honest about how often in-range minutes land outside one tree's subsample).
+ */
 function pathLength(node: TreeNode, x: readonly number[], depth: number): number {
   if ('size' in node) return depth + averagePathLength(node.size);
+  if (x[node.feature] < node.min || x[node.feature] > node.max) return depth + 1;
   return pathLength(x[node.feature] < node.split ? node.left : node.right, x, depth + 1);
 }
 
@@ -88,6 +98,8 @@ function grow(points: number[][], depth: number, limit: number, rng: Rng): TreeN
   return {
     feature,
     split,
+    min,
+    max,
     left: grow(left, depth + 1, limit, rng),
     right: grow(right, depth + 1, limit, rng),
   };
