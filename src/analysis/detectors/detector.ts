@@ -1,4 +1,5 @@
 import type { DiagnosisInput } from '../features/diagnosis-input.js';
+import { ownLines } from '../features/own-lines.js';
 import type { SampleKind } from '../features/sample-views.js';
 import {
   type Category,
@@ -9,7 +10,9 @@ import {
   impactOf,
   type Severity,
 } from '../findings.js';
-import { topOwnFunction } from '../patterns/match.js';
+import { functionKey } from '../function-shares.js';
+import { isScriptBody, topOwnFunction } from '../patterns/match.js';
+import { heaviestPath } from '../profile-diff.js';
 
 /** DetectorContext carries what every finding needs beyond the input. */
 export interface DetectorContext {
@@ -74,6 +77,14 @@ export function busiestOwnFrame(
     const view = input.views.find((v) => v.kind === kind);
     if (!view) continue;
     const top = topOwnFunction(view);
+    if (
+      top &&
+      (kind === 'alloc' || kind === 'heap') &&
+      isScriptBody({ name: top.name, startLine: top.line })
+    ) {
+      const named = allocatingFunctionOf(input, top.file);
+      if (named) return named;
+    }
     if (top) {
       return {
         location: { function: top.name, file: top.file, line: top.line },
@@ -89,4 +100,38 @@ export function busiestOwnFrame(
 export function ladder(value: number, steps: Array<[number, Severity]>, otherwise: Severity): Severity {
   for (const [min, level] of steps) if (value >= min) return level;
   return otherwise;
+}
+
+// Object, array and string building: what a function that allocates has in its body.
+const ALLOCATES = /(^|[=(,:?]|return)\s*[{[]|\bnew\s+[A-Z]\w*|`|\.\.\.\w/;
+
+/**
+ * allocatingFunctionOf: when an allocation profile credits a script's top level (V8 inlined the
+ * functions its loop calls, and allocation profiles have no line ticks to undo that), the
+ * program's busiest CPU function of that file whose body builds objects, arrays or strings is
+ * the likelier allocation site.
+ */
+function allocatingFunctionOf(
+  input: DiagnosisInput,
+  file: string,
+): { location: FindingLocation; stack: string[]; share: number } | undefined {
+  const cpu = input.views.find((v) => v.kind === 'cpu');
+  if (!cpu || cpu.total === 0) return undefined;
+  const byFn = new Map<string, { fn: string; start: number; value: number; line: number }>();
+  for (const l of ownLines(cpu.profile)) {
+    if (l.file !== file || l.function === '(anonymous)') continue;
+    const e = byFn.get(l.key) ?? { fn: l.function, start: l.startLine, value: 0, line: l.line };
+    e.value += l.value;
+    byFn.set(l.key, e);
+  }
+  for (const e of [...byFn.values()].sort((a, b) => b.value - a.value)) {
+    const body = input.sources.body(file, e.start);
+    if (!body.slice(1).some((l) => ALLOCATES.test(l.text))) continue;
+    return {
+      location: { function: e.fn, file, line: e.start },
+      stack: heaviestPath(cpu.profile, 0, functionKey(e.fn, file)).stack,
+      share: e.value / cpu.total,
+    };
+  }
+  return undefined;
 }
