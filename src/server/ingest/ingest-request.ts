@@ -17,18 +17,23 @@ import { ProtoError } from './proto-reader.js';
 import { decodePushRequestJson, decodePushRequestProto } from './push-request.js';
 import { LabelLimitError, sanitizeLabelName, validateSeriesLabels } from './series-labels.js';
 import { parseTimeParam } from './time-param.js';
+import { decodeTree, type Stacks } from './tree-format.js';
+import { decodeTrie } from './trie-format.js';
 
 /**
  * Pyroscope's legacy ingest API, `POST /ingest` (also under `/pyroscope/ingest`):
  *
  *     ?name=app.suffix{k=v,...}   the app (service_name), the profile type suffix, tags
  *     &from=&until=               seconds, ms, µs or ns by digit count, or now-1h (default: now)
- *     &format=folded|lines|pprof|jfr|speedscope   (default folded; a multipart body means pprof)
+ *     &format=folded|lines|pprof|jfr|speedscope|trie|tree
+ *         (default: `Content-Type: binary/octet-stream+trie` or `+tree` names trie or tree, as
+ *         older agents send; a multipart body means pprof; anything else folded)
  *     &sampleRate=100&spyName=gospy&units=samples&aggregationType=sum
  *
  * Bodies: folded `a;b;c 12` lines; `lines` (one stack per line, weight 1); pprof raw, gzipped or
  * as a form with `profile` (+ `sample_type_config` JSON; `prev_profile` is refused as Pyroscope
- * does); JFR raw or as a form with `jfr` and `labels` (a LabelsSnapshot protobuf); speedscope JSON.
+ * does); JFR raw or as a form with `jfr` and `labels` (a LabelsSnapshot protobuf); speedscope JSON;
+ * trie and tree, Pyroscope's binary call trees (layouts in trie-format.ts and tree-format.ts).
  * Answers, as Pyroscope: 200, 400 bad metadata, 413 too large, 422 unparseable, 429 over limits.
  */
 export interface IngestInput {
@@ -167,7 +172,7 @@ function decodeIngestUnchecked(input: IngestInput): ProfileWrite[] {
   const md = readMetadata(input);
   const boundary = multipartBoundary(input.contentType);
   const form = boundary ? parseMultipart(input.body, boundary) : undefined;
-  const format = (input.query.format ?? (form ? 'pprof' : 'folded')).toLowerCase();
+  const format = (input.query.format ?? defaultFormat(input.contentType, form !== undefined)).toLowerCase();
   const gunzip = (b: Uint8Array) => maybeGunzip(b, SOURCE, input.maxDecompressedBytes);
   switch (format) {
     case 'pprof':
@@ -184,16 +189,20 @@ function decodeIngestUnchecked(input: IngestInput): ProfileWrite[] {
       return legacyWrites(md, profileStacks(profiles), profiles[0]?.sampleTypes[0]?.unit);
     }
     case 'trie':
+      return legacyWrites(md, decodeTrie(gunzip(input.body)));
     case 'tree':
-      throw new IngestError(422, `format '${format}' is not supported yet; send folded, pprof or jfr`);
+      return legacyWrites(md, decodeTree(gunzip(input.body)));
     default:
       throw new IngestError(400, `unknown format '${format}'`);
   }
 }
 
-interface Stacks {
-  stacks: string[][];
-  values: number[];
+/** defaultFormat: what a request without `format=` carries, judged by its Content-Type. */
+function defaultFormat(contentType: string | undefined, multipart: boolean): string {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'binary/octet-stream+trie') return 'trie';
+  if (type === 'binary/octet-stream+tree') return 'tree';
+  return multipart ? 'pprof' : 'folded';
 }
 
 function foldedStacks(bytes: Uint8Array, lines: boolean): Stacks {
