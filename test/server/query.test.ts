@@ -139,6 +139,37 @@ describe('query API', () => {
     assert.equal(sel.series[0].points[1].timestamp, String((T0 + 10) * 1000));
   });
 
+  test('Connect: several selectors in `matchers` are ORed (a union of series), as in Pyroscope', async () => {
+    const range = { start: T0 * 1000, end: (T0 + 3600) * 1000 };
+    const memory = '{__profile_type__="memory:alloc_space:bytes:space:bytes"}';
+    const series = await connect('Series', {
+      matchers: ['{pod="b"}', memory, '{service_name="nope"}'],
+      labelNames: ['__profile_type__', 'pod'],
+      ...range,
+    });
+    assert.deepEqual(series.labelsSet, [
+      {
+        labels: [
+          { name: '__profile_type__', value: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds' },
+          { name: 'pod', value: 'b' },
+        ],
+      },
+      { labels: [{ name: '__profile_type__', value: 'memory:alloc_space:bytes:space:bytes' }] },
+    ]);
+    const values = await connect('LabelValues', {
+      name: 'pod',
+      matchers: ['{pod="a"}', '{pod="b"}'],
+      ...range,
+    });
+    assert.deepEqual(values.names, ['a', 'b']);
+    const names = await connect('LabelNames', { matchers: ['{service_name="nope"}', memory], ...range });
+    assert.ok(names.names.includes('service_name'));
+    assert.ok(!names.names.includes('pod'), 'the alloc_space series has no pod label');
+    // Matchers inside one selector stay ANDed.
+    const none = await connect('LabelValues', { name: 'pod', matchers: ['{pod="a",pod="b"}'], ...range });
+    assert.deepEqual(none.names, []);
+  });
+
   test('/api/v1: services and the merged pprof export', async () => {
     const services = await getJson('/api/v1/services');
     assert.deepEqual(services.services, [
@@ -175,5 +206,82 @@ describe('query API', () => {
       body: '{not json',
     });
     assert.equal(r.status, 400);
+  });
+});
+
+interface RenderBody {
+  flamebearer: { names: string[]; levels: number[][]; numTicks: number };
+  timeline: { samples: number[] };
+  groups?: Record<string, { samples: number[] }>;
+}
+
+describe('render aggregation=avg', () => {
+  let server: TestServer;
+  const heap = 'memory:inuse_space:bytes:space:bytes{service_name="heap"}';
+  const ingest = async (pod: string, from: number, body: string) => {
+    const r = await fetch(
+      `${server.url}/ingest?name=heap.inuse_space{pod=${pod}}&from=${from}&until=${from + 10}`,
+      {
+        method: 'POST',
+        body,
+      },
+    );
+    assert.equal(r.status, 200, await r.text());
+  };
+  const render = async (extra: string) => {
+    const r = await fetch(
+      `${server.url}/pyroscope/render?query=${encodeURIComponent(heap)}&from=${T0}&until=${T0 + 60}${extra}`,
+    );
+    assert.equal(r.status, 200, await r.clone().text());
+    return r.json() as Promise<RenderBody>;
+  };
+  /** totals maps each frame name to its total width in the flame graph. */
+  const totals = (body: RenderBody): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const row of body.flamebearer.levels) {
+      for (let i = 0; i < row.length; i += 4) {
+        const name = body.flamebearer.names[row[i + 3]];
+        out[name] = (out[name] ?? 0) + row[i + 1];
+      }
+    }
+    return out;
+  };
+
+  before(async () => {
+    server = await startTestServer();
+    // Four profiles: pod a twice in the second step (T0+10 and T0+15), pod b once.
+    await ingest('a', T0, 'main;buf 100\nmain;cache 300\n');
+    await ingest('a', T0 + 10, 'main;buf 200\nmain;cache 600\n');
+    await ingest('a', T0 + 15, 'main;cache 100\n');
+    await ingest('b', T0 + 10, 'main;buf 300\n');
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test('sum is the default: everything merged adds up', async () => {
+    const body = await render('&aggregation=sum');
+    assert.deepEqual(totals(body), { total: 1600, main: 1600, buf: 600, cache: 1000 });
+    assert.deepEqual(body.timeline.samples.slice(0, 3), [400, 1200, 0]);
+  });
+
+  test('avg divides the flame graph by the profiles merged and each step by its own profiles', async () => {
+    const body = await render('&aggregation=avg&groupBy=pod');
+    assert.deepEqual(totals(body), { total: 400, main: 400, buf: 150, cache: 250 });
+    assert.equal(body.flamebearer.numTicks, 400);
+    // Step 0: one profile of 400; step 1: three profiles of 800, 100 and 300.
+    assert.deepEqual(body.timeline.samples.slice(0, 3), [400, 400, 0]);
+    assert.deepEqual(body.groups?.a.samples.slice(0, 3), [400, 450, 0]);
+    assert.deepEqual(body.groups?.b.samples.slice(0, 3), [0, 300, 0]);
+  });
+
+  test('an unknown aggregation is a 400; an empty range averages to nothing', async () => {
+    const r = await fetch(`${server.url}/pyroscope/render?query=${encodeURIComponent(heap)}&aggregation=max`);
+    assert.equal(r.status, 400);
+    const empty = await fetch(
+      `${server.url}/pyroscope/render?query=${encodeURIComponent(heap)}&from=${T0 - 600}&until=${T0 - 60}&aggregation=avg`,
+    );
+    assert.equal(empty.status, 200);
+    assert.equal(((await empty.json()) as RenderBody).flamebearer.numTicks, 0);
   });
 });

@@ -14,6 +14,8 @@ import type { LabelMatcher, TimeRange } from '../store/types.js';
  *   LabelNames             {matchers: [selector], start, end}  -> {names: [...]}
  *   LabelValues            {name, matchers, start, end}        -> {names: [...]}
  *   Series                 {matchers, labelNames, start, end}  -> {labelsSet: [{labels: [{name, value}]}]}
+ *     (`matchers` are selectors such as `{service_name="a",env=~"p.*"}`; as in Pyroscope a series
+ *     is taken when it matches ANY of them, the matchers inside one selector being ANDed)
  *   SelectMergeStacktraces {profileTypeID, labelSelector, start, end, maxNodes}
  *                          -> {flamegraph: {names, levels: [{values: [x, total, self, name]...}], total, maxSelf}}
  *   SelectSeries           {profileTypeID, labelSelector, start, end, step (s), groupBy}
@@ -57,20 +59,30 @@ export function registerQuerierRoutes(app: FastifyInstance, ctx: ServerContext):
     };
   });
 
-  route('LabelNames', async (tenant, body) => ({
-    names: await ctx.store.labelNames(tenant, matchersOf(body.matchers), rangeOf(body)),
-  }));
+  route('LabelNames', async (tenant, body) => {
+    const range = rangeOf(body);
+    const lists = await Promise.all(
+      selectorsOf(body.matchers).map((m) => ctx.store.labelNames(tenant, m, range)),
+    );
+    return { names: sortedUnion(lists) };
+  });
 
   route('LabelValues', async (tenant, body) => {
-    if (typeof body.name !== 'string') throw new HttpError(400, "'name' is required");
-    return {
-      names: await ctx.store.labelValues(tenant, body.name, matchersOf(body.matchers), rangeOf(body)),
-    };
+    const name = body.name;
+    if (typeof name !== 'string') throw new HttpError(400, "'name' is required");
+    const range = rangeOf(body);
+    const lists = await Promise.all(
+      selectorsOf(body.matchers).map((m) => ctx.store.labelValues(tenant, name, m, range)),
+    );
+    return { names: sortedUnion(lists) };
   });
 
   route('Series', async (tenant, body) => {
     const wanted = Array.isArray(body.labelNames) ? (body.labelNames as string[]) : [];
-    const series = await ctx.store.series(tenant, matchersOf(body.matchers), rangeOf(body));
+    const range = rangeOf(body);
+    const series = (
+      await Promise.all(selectorsOf(body.matchers).map((m) => ctx.store.series(tenant, m, range)))
+    ).flat();
     const seen = new Set<string>();
     const labelsSet: Array<{ labels: Array<{ name: string; value: string }> }> = [];
     for (const s of series) {
@@ -163,8 +175,19 @@ function selectorOf(value: unknown): LabelMatcher[] {
   return parseSelector(value).matchers;
 }
 
-function matchersOf(value: unknown): LabelMatcher[] {
-  if (value === undefined) return [];
+/** MAX_SELECTORS bounds the store queries one request fans out to. */
+const MAX_SELECTORS = 100;
+
+/** selectorsOf reads `matchers`: one matcher list per selector, ORed; none means every series. */
+function selectorsOf(value: unknown): LabelMatcher[][] {
+  if (value === undefined) return [[]];
   if (!Array.isArray(value)) throw new HttpError(400, 'matchers must be an array of selectors');
-  return value.flatMap((s) => selectorOf(s));
+  if (value.length === 0) return [[]];
+  if (value.length > MAX_SELECTORS) throw new HttpError(400, `more than ${MAX_SELECTORS} matchers`);
+  return value.map((s) => selectorOf(s));
+}
+
+function sortedUnion(lists: readonly string[][]): string[] {
+  if (lists.length === 1) return lists[0];
+  return [...new Set(lists.flat())].sort();
 }
