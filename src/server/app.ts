@@ -6,6 +6,8 @@ import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
 import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
 import { registerQuerierRoutes } from './api/querier.js';
+import { registerUiApiRoutes } from './api/ui-api.js';
+import { registerUiRoutes } from './api/ui-routes.js';
 import { HttpError, type ServerContext } from './context.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
@@ -145,6 +147,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPyroscopeQueryRoutes(app, ctx);
   registerQuerierRoutes(app, ctx);
   registerAutoprofApiRoutes(app, ctx);
+  registerUiApiRoutes(app, ctx);
+  registerUiRoutes(app, ctx);
   await registerAnomalyRoutes(app, ctx, options.anomaly);
   return app;
 }
