@@ -15,7 +15,7 @@ export interface DiffThresholds {
   changePoints: number;
   /** hotspotPct: a new (or removed) hotspot has more than this self share on its side. */
   hotspotPct: number;
-  /** alpha: significance level of the two-sided Mann-Whitney U test on per-run self values. */
+  /** alpha: significance level of the two-sided Mann-Whitney U test on per-run self shares. */
   alpha: number;
 }
 
@@ -23,7 +23,7 @@ export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = { changePoints: 5, hotspo
 
 export type ChangeKind = 'regression' | 'improvement' | 'new_hotspot' | 'removed_hotspot';
 
-/** Significance is the U test on per-run self values; absent when a side has one run. */
+/** Significance is the U test on per-run self shares; absent when a side has one run. */
 export interface Significance {
   test: 'mann-whitney-u';
   p: number;
@@ -131,7 +131,7 @@ export function diffProfiles(
       continue;
     }
     if (!kind) continue;
-    const significance = multiRun ? testCosts(key, basePerRun, headPerRun, thresholds.alpha) : null;
+    const significance = multiRun ? testShares(key, basePerRun, headPerRun, thresholds.alpha) : null;
     const grewInHead = headSelf >= baseSelf;
     const side = grewInHead ? headPooled : basePooled;
     const name = (h ?? b)?.name ?? key;
@@ -213,17 +213,19 @@ function classify(
 }
 
 /**
- * testCosts runs the U test on the function's self value in each run: the cost itself, not its
- * share, so a function does not turn significant because others changed.
+ * testShares runs the U test on the function's self share in each run. Shares, not costs: on a
+ * loaded machine every run's absolute cost swings together (V8's sample intervals are wall
+ * time, so descheduling inflates them), and shares cancel that. A share that moved only
+ * because others changed is already kept out by the own-cost rule in classify.
  */
-function testCosts(
+function testShares(
   key: string,
   base: FunctionShareTable[],
   head: FunctionShareTable[],
   alpha: number,
 ): Significance {
-  const costs = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.self ?? 0);
-  return uTest(costs(base), costs(head), alpha);
+  const shares = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.selfShare ?? 0);
+  return uTest(shares(base), shares(head), alpha);
 }
 
 function uTest(base: number[], head: number[], alpha: number): Significance {
