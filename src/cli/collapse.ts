@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { AutoprofError, FormatError, UsageError } from '../errors.js';
 import { type CollapseOptions, StackCollapser } from '../formats/stackcollapse-perf.js';
@@ -38,6 +38,12 @@ const MAX_LISTED_WARNINGS = 20;
  * V8's large-object space, which is reclaimed late, and RSS then grows with the input size.
  */
 const READ_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * FILE_CHUNK_BYTES is the read size for a plain (not gzipped) regular file, read into one
+ * reused buffer: the collapser keeps no reference to the bytes it is fed.
+ */
+const FILE_CHUNK_BYTES = 1 << 20;
 
 /** OUTPUT_BATCH_CHARS groups output lines into writes of about this size. */
 const OUTPUT_BATCH_CHARS = 1 << 20;
@@ -109,6 +115,40 @@ async function* inputChunks(path: string): AsyncGenerator<Buffer> {
   await feed;
 }
 
+/**
+ * readPlainFile feeds a regular file to `feed` through one reused buffer and returns true, or
+ * returns false without feeding anything when the file is gzipped or not a regular file (the
+ * stream path handles those). Reads are synchronous: fewer, larger reads, no per-chunk
+ * allocation and no thread-pool round trip, which matters once collapsing runs at several
+ * hundred MB/s.
+ */
+function readPlainFile(path: string, feed: (bytes: Uint8Array) => void): boolean {
+  if (path === '-') return false;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw inputError(path, err);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return false;
+    const buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+    for (let first = true; ; first = false) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        throw inputError(path, err);
+      }
+      if (n === 0) return true;
+      if (first && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return false;
+      feed(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** collapseStream runs the collapser over a file or stdin and writes the folded lines. */
 export async function collapseStream(path: string, options: CollapseOptions, io: CommandIo): Promise<number> {
   let unrecognized = 0;
@@ -119,7 +159,8 @@ export async function collapseStream(path: string, options: CollapseOptions, io:
     }
     io.stderr(`${message}\n`);
   });
-  for await (const chunk of inputChunks(path)) collapser.pushBytes(chunk);
+  const feed = (bytes: Uint8Array) => collapser.pushBytes(bytes);
+  if (!readPlainFile(path, feed)) for await (const chunk of inputChunks(path)) feed(chunk);
   collapser.end();
   if (unrecognized > MAX_LISTED_WARNINGS) {
     io.stderr(

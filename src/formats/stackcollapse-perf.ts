@@ -7,8 +7,9 @@
  * scans because a regex per line is the hot loop's main cost and because the Perl patterns
  * backtrack in ways a literal port to JS regexes would not reproduce on odd input.
  *
- * Text is handled as latin1 (one char per byte) so that, like Perl reading bytes, any input
- * (non-UTF-8, binary garbage) round-trips byte for byte and sorts in byte order.
+ * Input is read as raw bytes, and any text made from it is latin1 (one char per byte), so
+ * that, like Perl reading bytes, any input (non-UTF-8, binary garbage) round-trips byte for
+ * byte and sorts in byte order.
  *
  * Version choice: the Java tidy (strip the leading `L` of `Lcom/foo;.bar`) applies only when
  * the process name is exactly `java`, as before FlameGraph PR #147 (208c495). HEAD also
@@ -16,6 +17,8 @@
  * change; matching the goldens (78/78) is the conformance target, so pre-#147 is the default
  * and `javaPrefixTidy: true` gives HEAD's behaviour.
  */
+
+import { hashLine, LineCache, NONE, StackTrie } from './stackcollapse/tables.js';
 
 /** CollapseOptions are stackcollapse-perf.pl's flags (minus --inline/--context/--srcline). */
 export interface CollapseOptions {
@@ -41,6 +44,7 @@ export interface CollapseOptions {
 export type CollapseWarn = (message: string) => void;
 
 const CC_TAB = 9;
+const CC_LF = 10;
 const CC_CR = 13;
 const CC_SPACE = 32;
 const CC_HASH = 35;
@@ -113,6 +117,88 @@ export function matchEventHeader(line: string): EventHeader | undefined {
     k = j;
   }
   return undefined;
+}
+
+/** Offsets that scanEventHeader and scanEventName write (absolute, into the scanned bytes). */
+const F_COMM_END = 0;
+const F_FIRST = 1;
+const F_FIRST_END = 2;
+const F_SECOND = 3;
+const F_SECOND_END = 4;
+const F_NUMBERS_END = 5;
+const F_EVENT = 6;
+const F_EVENT_END = 7;
+const F_PERIOD = 8;
+const F_PERIOD_END = 9;
+const F_COUNT = 10;
+
+/**
+ * scanEventHeader is matchEventHeader on `b[s, e)`: same rules, offsets into `out` (the second
+ * number is present when F_SECOND_END > F_SECOND; F_NUMBERS_END ends the numbers).
+ */
+function scanEventHeader(b: Uint8Array, s: number, e: number, out: Int32Array): boolean {
+  if (e - s < 2 || isSpace(b[s])) return false;
+  let k = s + 2;
+  while (k < e) {
+    if (!isSpace(b[k])) {
+      k++;
+      continue;
+    }
+    let j = k + 1;
+    while (j < e && isSpace(b[j])) j++;
+    if (j < e && isDigit(b[j])) {
+      let p = j + 1;
+      while (p < e && isDigit(b[p])) p++;
+      const firstEnd = p;
+      while (p < e && b[p] === CC_SLASH) p++;
+      const secondStart = p;
+      while (p < e && isDigit(b[p])) p++;
+      if (p < e && isSpace(b[p])) {
+        out[F_COMM_END] = k;
+        out[F_FIRST] = j;
+        out[F_FIRST_END] = firstEnd;
+        out[F_SECOND] = secondStart;
+        out[F_SECOND_END] = secondStart > firstEnd && p > secondStart ? p : secondStart;
+        out[F_NUMBERS_END] = p;
+        return true;
+      }
+    }
+    k = j;
+  }
+  return false;
+}
+
+/**
+ * scanEventName is matchEventName on `b[s, e)`: the event and the period (empty when absent)
+ * as offsets into `out`.
+ */
+function scanEventName(b: Uint8Array, s: number, end: number, out: Int32Array): boolean {
+  let e = end;
+  while (e > s && isSpace(b[e - 1])) e--;
+  if (e - s < 2 || b[e - 1] !== CC_COLON) return false;
+  let t = e - 1;
+  while (t > s && !isSpace(b[t - 1])) t--;
+  if (e - t < 2 || t === s) return false;
+  let w = t - 1;
+  while (w > s && isSpace(b[w - 1])) w--;
+  let ds = w;
+  while (ds > s && isDigit(b[ds - 1])) ds--;
+  out[F_EVENT] = t;
+  out[F_EVENT_END] = e - 1;
+  if (ds < w) {
+    let q = ds - 1;
+    while (q >= s && isSpace(b[q])) q--;
+    if (q < s || b[q] !== CC_COLON) return false;
+    out[F_PERIOD] = ds;
+    out[F_PERIOD_END] = w;
+    return true;
+  }
+  if (w > s && b[w - 1] === CC_COLON) {
+    out[F_PERIOD] = w;
+    out[F_PERIOD_END] = w;
+    return true;
+  }
+  return false;
 }
 
 /** EventName is what `:\s*(\d+)*\s+(\S+):\s*$` captures: the event and the optional period. */
@@ -299,110 +385,11 @@ export function perlNumberString(n: number | bigint): string {
 const MAX_CACHED_LINES = 1 << 18;
 
 /**
- * hashRange is FNV-1a over `text[start, end)`, salted with the Java-tidy flag because the same
- * line tidies differently for a `java` process.
- */
-function hashRange(text: string, start: number, end: number, javaTidy: boolean): number {
-  let h = javaTidy ? 0x01000193 : 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
-
-/**
- * sameRange compares `key` with `text` at `start`. A plain loop: on V8, `startsWith` with a
- * position into a megabyte chunk measured several times slower per call.
- */
-function sameRange(key: string, text: string, start: number): boolean {
-  for (let k = key.length - 1; k >= 0; k--)
-    if (key.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
-  return true;
-}
-
-/** MAX_PROBES bounds a lookup, so colliding lines cost a few compares, then a plain parse. */
-const MAX_PROBES = 8;
-
-/**
- * FrameLineTable caches tidied frame lines (line text -> frame ids) in an open-addressing table
- * that is probed with a range of the input chunk, so a hit allocates nothing. It holds at most
- * MAX_CACHED_LINES entries and starts over when full.
- */
-class FrameLineTable {
-  private mask = 1023;
-  private hashes = new Int32Array(1024);
-  private keys: (string | undefined)[] = new Array(1024);
-  private values: number[][] = new Array(1024);
-  private size = 0;
-
-  get(text: string, start: number, end: number, hash: number): number[] | undefined {
-    const len = end - start;
-    for (let p = 0, i = hash & this.mask; p < MAX_PROBES; p++, i = (i + 1) & this.mask) {
-      const key = this.keys[i];
-      if (key === undefined) return undefined;
-      if (this.hashes[i] === hash && key.length === len && sameRange(key, text, start)) return this.values[i];
-    }
-    return undefined;
-  }
-
-  set(line: string, hash: number, ids: number[]): void {
-    if (this.size >= MAX_CACHED_LINES) this.reset(1024);
-    else if (this.size * 2 >= this.mask) this.grow();
-    for (let p = 0, i = hash & this.mask; p < MAX_PROBES; p++, i = (i + 1) & this.mask) {
-      if (this.keys[i] === undefined) {
-        this.keys[i] = line;
-        this.hashes[i] = hash;
-        this.values[i] = ids;
-        this.size++;
-        return;
-      }
-    }
-  }
-
-  private reset(capacity: number): void {
-    this.mask = capacity - 1;
-    this.hashes = new Int32Array(capacity);
-    this.keys = new Array(capacity);
-    this.values = new Array(capacity);
-    this.size = 0;
-  }
-
-  private grow(): void {
-    const { keys, hashes, values } = this;
-    this.reset((this.mask + 1) * 2);
-    for (let j = 0; j < keys.length; j++) {
-      const key = keys[j];
-      if (key !== undefined) this.set(key, hashes[j], values[j]);
-    }
-  }
-}
-
-/**
  * detach copies a string out of the chunk it was sliced from. V8 slices keep their parent
- * alive, so an interned frame name would otherwise pin a whole megabyte input chunk.
+ * alive, so an interned frame name would otherwise pin a whole input chunk.
  */
 function detach(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
-}
-
-/** StackNode is a node of the trie of frame ids that holds the folded counts. */
-interface StackNode {
-  frame: number;
-  children: Map<number, StackNode> | undefined;
-  /** count is undefined until a sample ends here (a period of "00" counts as 0 but still prints). */
-  count: number | bigint | undefined;
-}
-
-function childOf(node: StackNode, frame: number): StackNode {
-  let children = node.children;
-  if (children === undefined) {
-    children = new Map();
-    node.children = children;
-  }
-  let child = children.get(frame);
-  if (child === undefined) {
-    child = { frame, children: undefined, count: undefined };
-    children.set(frame, child);
-  }
-  return child;
 }
 
 function addCount(prev: number | bigint | undefined, period: number | bigint): number | bigint {
@@ -413,21 +400,31 @@ function addCount(prev: number | bigint | undefined, period: number | bigint): n
   return BigInt(prev ?? 0) + BigInt(period);
 }
 
+/** PnameInfo is what a process name stands for: its trie root and whether its frames get the Java tidy. */
+interface PnameInfo {
+  root: number;
+  java: boolean;
+}
+
 /**
- * StackCollapser is fed perf-script text (latin1 strings, any chunking) and accumulates folded
- * stack counts. Memory is the distinct stacks (a trie of interned frames) plus a bounded cache
- * of tidied frame lines and one partial line.
+ * StackCollapser is fed perf-script bytes (or latin1 strings, any chunking) and accumulates
+ * folded stack counts. Memory is the distinct stacks (a trie of interned frames) plus a bounded
+ * cache of tidied frame lines and one partial line.
  *
- * Speed comes from two observations: frame lines repeat (the same hot addresses), so each
- * distinct line is parsed and tidied once and later costs one map lookup; and counting in a
- * trie of small integer ids avoids hashing a kilobyte-long stack string per sample.
+ * The hot loop works on raw bytes. Frame lines repeat (the same hot addresses), so each distinct
+ * line is parsed and tidied once; and stacks repeat, so one of the two lines read last at a
+ * trie node is usually the next one: the guess is checked with a word-wise compare that also
+ * finds the line's end, and a hit moves to the node remembered with it (about 9 lines in 10 on
+ * FlameGraph's example). A miss tries the line that followed the previous line, then costs a
+ * newline search, a hash and a table probe; only a line never seen before is decoded and
+ * parsed. Headers are parsed on bytes too, and decoded only when the process name changes.
  */
 export class StackCollapser {
-  private readonly root: StackNode = { frame: -1, children: undefined, count: undefined };
   private readonly frameIds = new Map<string, number>();
   private readonly frameNames: string[] = [];
-  private readonly pnameIdsCache = new Map<string, number[]>();
-  private readonly lines = new FrameLineTable();
+  private readonly pnames = new Map<string, PnameInfo>();
+  private readonly lines = new LineCache(MAX_CACHED_LINES);
+  private readonly trie = new StackTrie();
   private readonly includePid: boolean;
   private readonly includeTid: boolean;
   private readonly ctx: FrameTidyContext;
@@ -435,13 +432,22 @@ export class StackCollapser {
   private eventFilter: string;
   private eventDefaulted = false;
   private eventWarned = false;
-  private carry = '';
-  /** stack holds the open sample's frame ids leaf first, each line's inline group reversed. */
-  private stack: number[] = [];
-  /** pnameIds is the process name split at `;` (so trie paths and folded strings correspond). */
-  private pnameIds: number[] | undefined;
+  private eventFilterBytes: Uint8Array | undefined;
+  /** headerFields: scratch for scanEventHeader/scanEventName (offsets into the chunk). */
+  private readonly headerFields = new Int32Array(F_COUNT);
+  /** lastHeaderKey/lastHeaderInfo: the bytes that named the last process, and what they named. */
+  private lastHeaderKey = new Uint8Array(0);
+  private lastHeaderInfo: PnameInfo | undefined;
+  /** carry holds a line split across chunks (`carryLen` bytes). */
+  private carry = new Uint8Array(256);
+  private carryLen = 0;
+  /** node is where the open sample stands in the trie; NONE between samples. */
+  private node = NONE;
+  /** prevLine is the open sample's previous frame line entry (for its `next` guess). */
+  private prevLine = NONE;
   private period: number | bigint = 1;
-  private distinct = 0;
+  /** counted lists the nodes where samples ended, in first-seen order. */
+  private readonly counted: number[] = [];
   private readonly warn: CollapseWarn;
 
   constructor(options: CollapseOptions = {}, warn: CollapseWarn = () => {}) {
@@ -456,80 +462,177 @@ export class StackCollapser {
     };
     this.javaPrefixTidy = options.javaPrefixTidy === true;
     this.eventFilter = options.eventFilter ?? '';
+    // (A filter with chars past U+00FF never equals latin1 input; it is left to the string compare.)
+    if (this.eventFilter !== '' && !/[^\x00-\xff]/.test(this.eventFilter))
+      this.eventFilterBytes = Buffer.from(this.eventFilter, 'latin1');
     this.warn = warn;
   }
 
-  /** push feeds a chunk of text; lines may span chunks. */
+  /** push feeds a chunk of text (latin1: one char per byte); lines may span chunks. */
   push(chunk: string): void {
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl < 0) {
-      this.carry += chunk;
-      return;
-    }
-    if (this.carry.length > 0) {
-      this.line(this.carry + chunk.slice(0, nl));
-      this.carry = '';
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    while (nl >= 0) {
-      this.lineAt(chunk, start, nl);
-      start = nl + 1;
-      nl = chunk.indexOf('\n', start);
-    }
-    if (start < chunk.length) this.carry = chunk.slice(start);
+    this.pushBytes(Buffer.from(chunk, 'latin1'));
   }
 
   /**
-   * lineAt handles `text[start, end)` without copying it when it is an indented frame line
-   * already seen: the common case costs one hash scan and one native compare.
+   * pushBytes feeds raw bytes; lines may span chunks. The bytes are not kept after the call,
+   * so the caller may reuse the buffer.
    */
-  private lineAt(text: string, start: number, end: number): void {
-    if (end === start) {
-      this.flush();
-      return;
+  pushBytes(bytes: Uint8Array): void {
+    const buf = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let pos = 0;
+    if (this.carryLen > 0) {
+      const nl = buf.indexOf(CC_LF);
+      const take = nl < 0 ? buf.length : nl + 1;
+      this.appendCarry(buf, take);
+      if (nl < 0) return;
+      const line = this.carry.subarray(0, this.carryLen);
+      this.carryLen = 0;
+      this.scan(Buffer.from(line.buffer, line.byteOffset, line.byteLength));
+      pos = take;
     }
-    const c0 = text.charCodeAt(start);
-    if (c0 === CC_HASH) return;
-    if (!isSpace(c0)) {
-      this.line(text.slice(start, end));
-      return;
-    }
-    const table = this.lines;
-    const hash = hashRange(text, start, end, this.ctx.javaTidy);
-    let ids = table.get(text, start, end, hash);
-    if (ids === undefined) {
-      const line = text.slice(start, end);
-      const frame = matchFrameLine(line);
-      if (frame === undefined) {
-        this.warn(`Unrecognized line: ${line}`);
-        return;
-      }
-      if (this.pnameIds === undefined) return;
-      ids = this.frameLineIds(frame);
-      table.set(detach(line), hash, ids);
-    }
-    if (this.pnameIds === undefined) return;
-    const stack = this.stack;
-    for (let n = 0; n < ids.length; n++) stack.push(ids[n]);
+    pos = this.scan(buf, pos);
+    if (pos < buf.length) this.appendCarry(buf.subarray(pos), buf.length - pos);
   }
 
-  /** pushBytes feeds raw bytes, decoded one byte per char so output is byte-exact. */
-  pushBytes(bytes: Uint8Array): void {
-    this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  private appendCarry(bytes: Uint8Array, n: number): void {
+    const need = this.carryLen + n;
+    if (need > this.carry.length) {
+      const grown = new Uint8Array(Math.max(need, this.carry.length * 2));
+      grown.set(this.carry.subarray(0, this.carryLen));
+      this.carry = grown;
+    }
+    this.carry.set(bytes.subarray(0, n), this.carryLen);
+    this.carryLen = need;
+  }
+
+  /**
+   * scan handles the complete lines of `buf` from `pos` and returns where the unterminated
+   * tail starts (`buf.length` when there is none). It is kept small: only the common case, a
+   * frame line that is the one read last time at this trie node, stays in this loop.
+   */
+  private scan(buf: Buffer, pos = 0): number {
+    const end = buf.length;
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const lines = this.lines;
+    const trie = this.trie;
+    let node = this.node;
+    let prev = this.prevLine;
+    let javaBit = this.ctx.javaTidy ? 1 : 0;
+    for (;;) {
+      const c0 = pos < end ? buf[pos] : CC_LF;
+      if ((c0 === CC_TAB || c0 === CC_SPACE) && node !== NONE) {
+        const i = 2 * node;
+        let guess = trie.predLine[i];
+        if (guess !== NONE && lines.java[guess] === javaBit && lines.matches(guess, buf, dv, pos, end)) {
+          node = trie.predNode[i];
+          prev = guess;
+          pos += lines.len[guess] + 1;
+          continue;
+        }
+        guess = trie.predLine[i + 1];
+        if (guess !== NONE && lines.java[guess] === javaBit && lines.matches(guess, buf, dv, pos, end)) {
+          node = trie.predNode[i + 1];
+          prev = guess;
+          pos += lines.len[guess] + 1;
+          continue;
+        }
+      }
+      // Every way out of the fast path shares these stores, so the optimized loop never meets
+      // a store it has no type feedback for (that deoptimized it at the end of every chunk).
+      this.node = node;
+      this.prevLine = prev;
+      const next = pos < end ? this.lineAt(buf, dv, pos, end) : NONE;
+      if (next === NONE) return pos;
+      pos = next;
+      node = this.node;
+      prev = this.prevLine;
+      javaBit = this.ctx.javaTidy ? 1 : 0;
+    }
+  }
+
+  /**
+   * lineAt handles the line at `pos` in every other case (blank, comment, header, odd line,
+   * frame line off the guess) and returns where the next line starts, or NONE when the line
+   * has no newline before `end`.
+   */
+  private lineAt(buf: Buffer, dv: DataView, pos: number, end: number): number {
+    const c0 = buf[pos];
+    if (c0 === CC_LF) {
+      this.flush();
+      return pos + 1;
+    }
+    if (!isSpace(c0)) {
+      const nl = buf.indexOf(CC_LF, pos);
+      if (nl < 0) return NONE;
+      if (c0 !== CC_HASH && !this.headerAt(buf, pos, nl)) this.line(buf.toString('latin1', pos, nl));
+      return nl + 1;
+    }
+    const lines = this.lines;
+    const java = this.ctx.javaTidy;
+    // A frame line. Next guess: the line that followed the previous line last time.
+    const prev = this.prevLine;
+    let entry = NONE;
+    if (prev !== NONE) {
+      const guess = lines.next[prev];
+      if (guess !== NONE && lines.java[guess] === (java ? 1 : 0) && lines.matches(guess, buf, dv, pos, end))
+        entry = guess;
+    }
+    let next: number;
+    if (entry !== NONE) {
+      next = pos + lines.len[entry] + 1;
+    } else {
+      const nl = buf.indexOf(CC_LF, pos);
+      if (nl < 0) return NONE;
+      next = nl + 1;
+      const hash = hashLine(buf, dv, pos, nl, java);
+      entry = lines.find(buf, dv, pos, nl, hash, java);
+      if (entry === NONE) {
+        const generation = lines.generation;
+        entry = this.newEntry(buf, dv, pos, nl, hash, java);
+        if (lines.generation !== generation) {
+          // The cache started over: entry numbers held elsewhere mean other lines now.
+          this.trie.forgetLines();
+          this.prevLine = NONE;
+        }
+        if (entry === NONE) return next;
+      }
+      if (this.prevLine !== NONE) lines.next[this.prevLine] = entry;
+    }
+    this.prevLine = entry;
+    const node = this.node;
+    if (node === NONE) return next;
+    const trie = this.trie;
+    const ids = lines.ids[entry];
+    let to = node;
+    for (let n = 0; n < ids.length; n++) to = trie.child(to, ids[n]);
+    trie.remember(node, entry, to);
+    this.node = to;
+    return next;
+  }
+
+  /** newEntry parses and tidies a frame line not seen before; NONE (and a warning) if it is not one. */
+  private newEntry(buf: Buffer, dv: DataView, pos: number, nl: number, hash: number, java: boolean): number {
+    const line = buf.toString('latin1', pos, nl);
+    const frame = matchFrameLine(line);
+    if (frame === undefined) {
+      this.warn(`Unrecognized line: ${line}`);
+      return NONE;
+    }
+    return this.lines.add(buf, dv, pos, nl, hash, java, this.frameLineIds(frame));
   }
 
   /** end processes a final line without a newline. Like the script, an unterminated sample is dropped. */
   end(): void {
-    if (this.carry.length > 0) {
-      const last = this.carry;
-      this.carry = '';
+    if (this.carryLen > 0) {
+      const last = Buffer.from(this.carry.buffer, 0, this.carryLen).toString('latin1');
+      this.carryLen = 0;
       this.line(last);
     }
   }
 
-  /** line handles one line without its `\n`. */
+  /** line handles one line without its `\n` (the slow path: headers and odd lines). */
   line(line: string): void {
     if (line.length === 0) {
       this.flush();
@@ -549,16 +652,17 @@ export class StackCollapser {
       this.warn(`Unrecognized line: ${line}`);
       return;
     }
-    if (this.pnameIds === undefined) return;
+    this.prevLine = NONE;
+    let node = this.node;
+    if (node === NONE) return;
     const ids = this.frameLineIds(frame);
-    const stack = this.stack;
-    for (let n = 0; n < ids.length; n++) stack.push(ids[n]);
+    for (let n = 0; n < ids.length; n++) node = this.trie.child(node, ids[n]);
+    this.node = node;
   }
 
   /**
    * frameLineIds tidies a frame line into interned ids. Frames arrive leaf first; within a line
-   * the script keeps caller-then-inlined order, so the group is stored reversed and the whole
-   * stack read backwards at flush.
+   * the script keeps caller-then-inlined order, so the group is stored reversed.
    */
   private frameLineIds(frame: FrameLine): number[] {
     const funcs = tidyFrameLine(frame, this.ctx);
@@ -580,86 +684,172 @@ export class StackCollapser {
   }
 
   private header(line: string, h: EventHeader): void {
-    let pid: string;
-    let tid: string;
-    // Perl truthiness: a missing or "0" second number means perf printed only the TID.
-    if (h.second === undefined || h.second === '0') {
-      pid = '?';
-      tid = h.first;
-    } else {
-      pid = h.first;
-      tid = h.second;
-    }
-    let period: string | undefined;
     const ev = matchEventName(line);
-    if (ev !== undefined) {
-      period = ev.period;
-      if (this.eventFilter === '') {
-        this.eventFilter = ev.event;
-        this.eventDefaulted = true;
-      } else if (ev.event !== this.eventFilter) {
-        if (this.eventDefaulted && !this.eventWarned) {
-          this.warn(`Filtering for events of type: ${ev.event}`);
-          this.eventWarned = true;
-        }
-        return;
-      }
-    }
+    if (ev !== undefined && !this.acceptEvent(ev.event)) return;
+    const period = ev?.period;
     // Perl truthiness again: "" and "0" mean no period (count 1); "00" is a true string worth 0.
     if (period === undefined || period === '' || period === '0') this.period = 1;
     else this.period = period.length <= 15 ? Number(period) : BigInt(period);
-    let pname = this.includeTid ? `${h.comm}-${pid}/${tid}` : this.includePid ? `${h.comm}-${pid}` : h.comm;
-    if (pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
-    let ids = this.pnameIdsCache.get(pname);
-    if (ids === undefined) {
-      ids = pname.split(';').map((part) => this.frameId(part));
-      if (this.pnameIdsCache.size >= MAX_CACHED_LINES) this.pnameIdsCache.clear();
-      this.pnameIdsCache.set(detach(pname), ids);
+    this.startSample(this.pnameInfo(h.comm, h.first, h.second));
+  }
+
+  /**
+   * headerAt is the header path on bytes, for `buf[pos, nl)`: the same grammar as
+   * matchEventHeader and matchEventName, without decoding the line. It returns false when the
+   * line is not a header (the caller then takes the string path, which warns or reads a frame).
+   */
+  private headerAt(buf: Buffer, pos: number, nl: number): boolean {
+    const f = this.headerFields;
+    if (!scanEventHeader(buf, pos, nl, f)) return false;
+    if (scanEventName(buf, pos, nl, f)) {
+      const evStart = f[F_EVENT];
+      const evEnd = f[F_EVENT_END];
+      const filter = this.eventFilterBytes;
+      let same = filter !== undefined && filter.length === evEnd - evStart;
+      for (let k = 0; same && k < evEnd - evStart; k++) same = (filter as Uint8Array)[k] === buf[evStart + k];
+      if (!same && !this.acceptEvent(buf.toString('latin1', evStart, evEnd))) return true;
+      const ps = f[F_PERIOD];
+      const pe = f[F_PERIOD_END];
+      if (pe - ps > 15) {
+        this.period = BigInt(buf.toString('latin1', ps, pe));
+      } else if (pe === ps || (pe - ps === 1 && buf[ps] === CC_0)) {
+        this.period = 1;
+      } else {
+        let v = 0;
+        for (let k = ps; k < pe; k++) v = v * 10 + (buf[k] - CC_0);
+        this.period = v;
+      }
+    } else {
+      this.period = 1;
     }
-    this.pnameIds = ids;
-    this.ctx.javaTidy = this.javaPrefixTidy ? pname.startsWith('java') : pname === 'java';
+    // The process name depends on the comm, and on the numbers only with --pid/--tid.
+    const commEnd = f[F_COMM_END];
+    const keyEnd = this.includePid || this.includeTid ? f[F_NUMBERS_END] : commEnd;
+    const last = this.lastHeaderKey;
+    const keyLen = keyEnd - pos;
+    let same = last.length === keyLen;
+    for (let k = 0; same && k < keyLen; k++) same = last[k] === buf[pos + k];
+    if (!same || this.lastHeaderInfo === undefined) {
+      const second =
+        f[F_SECOND_END] > f[F_SECOND] ? buf.toString('latin1', f[F_SECOND], f[F_SECOND_END]) : undefined;
+      this.lastHeaderInfo = this.pnameInfo(
+        buf.toString('latin1', pos, commEnd),
+        buf.toString('latin1', f[F_FIRST], f[F_FIRST_END]),
+        second,
+      );
+      this.lastHeaderKey = Uint8Array.prototype.slice.call(buf, pos, keyEnd);
+    }
+    this.startSample(this.lastHeaderInfo);
+    return true;
+  }
+
+  /**
+   * acceptEvent applies the event filter: the first event seen becomes the filter unless one
+   * was given; other events are dropped, with one warning when the filter was defaulted.
+   */
+  private acceptEvent(event: string): boolean {
+    if (this.eventFilter === '') {
+      this.eventFilter = event;
+      this.eventFilterBytes = Buffer.from(event, 'latin1');
+      this.eventDefaulted = true;
+      return true;
+    }
+    if (event === this.eventFilter) return true;
+    if (this.eventDefaulted && !this.eventWarned) {
+      this.warn(`Filtering for events of type: ${event}`);
+      this.eventWarned = true;
+    }
+    return false;
+  }
+
+  /** pnameInfo names the process as the options say and finds (or makes) its trie root. */
+  private pnameInfo(comm: string, first: string, second: string | undefined): PnameInfo {
+    let pid: string;
+    let tid: string;
+    // Perl truthiness: a missing or "0" second number means perf printed only the TID.
+    if (second === undefined || second === '0') {
+      pid = '?';
+      tid = first;
+    } else {
+      pid = first;
+      tid = second;
+    }
+    let pname = this.includeTid ? `${comm}-${pid}/${tid}` : this.includePid ? `${comm}-${pid}` : comm;
+    if (pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
+    let info = this.pnames.get(pname);
+    if (info === undefined) {
+      const own = detach(pname);
+      info = {
+        root: this.trie.newRoot(own),
+        java: this.javaPrefixTidy ? own.startsWith('java') : own === 'java',
+      };
+      this.pnames.set(own, info);
+    }
+    return info;
+  }
+
+  private startSample(info: PnameInfo): void {
+    // Like the script, a header does not end an open sample: its frames move to the new name.
+    const open = this.node;
+    this.node = open === NONE || this.trie.frame[open] === NONE ? info.root : this.reroot(open, info.root);
+    this.prevLine = NONE;
+    this.ctx.javaTidy = info.java;
+  }
+
+  /** reroot walks the frames of `from` (below its process root) again from `root`. */
+  private reroot(from: number, root: number): number {
+    const trie = this.trie;
+    const frames: number[] = [];
+    for (let n = from; trie.frame[n] !== NONE; n = trie.parent[n]) frames.push(trie.frame[n]);
+    let node = root;
+    for (let i = frames.length - 1; i >= 0; i--) node = trie.child(node, frames[i]);
+    return node;
   }
 
   private flush(): void {
-    const pnameIds = this.pnameIds;
-    if (pnameIds === undefined) return;
-    let node = this.root;
-    for (let n = 0; n < pnameIds.length; n++) node = childOf(node, pnameIds[n]);
-    const stack = this.stack;
-    for (let n = stack.length - 1; n >= 0; n--) node = childOf(node, stack[n]);
-    if (node.count === undefined) this.distinct++;
-    node.count = addCount(node.count, this.period);
-    stack.length = 0;
-    this.pnameIds = undefined;
+    const node = this.node;
+    if (node === NONE) return;
+    const count = this.trie.count;
+    const prev = count[node];
+    if (prev === undefined) this.counted.push(node);
+    count[node] = addCount(prev, this.period);
+    this.node = NONE;
+    this.prevLine = NONE;
   }
 
-  /** distinctStacks is the number of distinct folded stacks so far. */
+  /** distinctStacks is the number of distinct (process root, frame path) stacks so far. */
   get distinctStacks(): number {
-    return this.distinct;
+    return this.counted.length;
   }
 
-  /** entries returns every folded stack and its count, unsorted. */
-  private entries(): [string, number | bigint][] {
-    const out: [string, number | bigint][] = [];
+  /**
+   * sortedEntries returns every folded stack and its count, sorted in Perl's `sort keys`
+   * (byte) order. Distinct trie paths can spell the same stack (`a;b` + `c` and `a` + `b;c`),
+   * so equal keys are merged after the sort.
+   */
+  private sortedEntries(): [string, number | bigint][] {
     const names = this.frameNames;
-    const walk = (node: StackNode, prefix: string) => {
-      if (node.children === undefined) return;
-      for (const child of node.children.values()) {
-        const key =
-          prefix === '' && node === this.root ? names[child.frame] : `${prefix};${names[child.frame]}`;
-        if (child.count !== undefined) out.push([key, child.count]);
-        walk(child, key);
-      }
-    };
-    walk(this.root, '');
+    const trie = this.trie;
+    const out: [string, number | bigint][] = [];
+    for (const node of this.counted) {
+      let key = '';
+      let n = node;
+      for (; trie.frame[n] !== NONE; n = trie.parent[n]) key += `;${names[trie.frame[n]]}`;
+      out.push([(trie.rootName.get(n) as string) + key, trie.count[node] as number | bigint]);
+    }
+    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let w = 0;
+    for (let r = 0; r < out.length; r++) {
+      if (w > 0 && out[w - 1][0] === out[r][0]) out[w - 1][1] = addCount(out[w - 1][1], out[r][1]);
+      else out[w++] = out[r];
+    }
+    out.length = w;
     return out;
   }
 
   /** sortedLines yields `stack count\n` lines in Perl's `sort keys` (byte) order. */
   *sortedLines(): Generator<string> {
-    const entries = this.entries();
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [key, count] of entries) yield `${key} ${perlNumberString(count)}\n`;
+    for (const [key, count] of this.sortedEntries()) yield `${key} ${perlNumberString(count)}\n`;
   }
 
   /** output returns the whole collapsed text (latin1 chars = bytes). */
