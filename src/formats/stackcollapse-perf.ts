@@ -384,6 +384,9 @@ export function perlNumberString(n: number | bigint): string {
  */
 const MAX_CACHED_LINES = 1 << 18;
 
+/** SCAN_SLICE_BYTES is how much of a chunk one scan call covers (see pushBytes). */
+const SCAN_SLICE_BYTES = 64 * 1024;
+
 /**
  * detach copies a string out of the chunk it was sliced from. V8 slices keep their parent
  * alive, so an interned frame name would otherwise pin a whole input chunk.
@@ -489,11 +492,23 @@ export class StackCollapser {
       if (nl < 0) return;
       const line = this.carry.subarray(0, this.carryLen);
       this.carryLen = 0;
-      this.scan(Buffer.from(line.buffer, line.byteOffset, line.byteLength));
+      const lineBuf = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+      this.scan(lineBuf, new DataView(line.buffer, line.byteOffset, line.byteLength), 0, lineBuf.length);
       pos = take;
     }
-    pos = this.scan(buf, pos);
-    if (pos < buf.length) this.appendCarry(buf.subarray(pos), buf.length - pos);
+    // Scanning in slices keeps each scan call short, so V8 optimizes scan between calls
+    // instead of compiling it twice (once more for on-stack replacement in a long loop).
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const len = buf.length;
+    while (pos < len) {
+      const stop = len - pos > SCAN_SLICE_BYTES ? pos + SCAN_SLICE_BYTES : len;
+      let next = this.scan(buf, dv, pos, stop);
+      // No complete line in the slice: a long line, scanned to the end of the chunk.
+      if (next === pos && stop < len) next = this.scan(buf, dv, pos, len);
+      if (next === pos) break;
+      pos = next;
+    }
+    if (pos < len) this.appendCarry(buf.subarray(pos), len - pos);
   }
 
   private appendCarry(bytes: Uint8Array, n: number): void {
@@ -508,13 +523,11 @@ export class StackCollapser {
   }
 
   /**
-   * scan handles the complete lines of `buf` from `pos` and returns where the unterminated
-   * tail starts (`buf.length` when there is none). It is kept small: only the common case, a
-   * frame line that is the one read last time at this trie node, stays in this loop.
+   * scan handles the complete lines of `buf[pos, end)` and returns where the unterminated
+   * tail starts (`end` when there is none). It is kept small: only the common case, a frame
+   * line that is one of the two read last at this trie node, stays in this loop.
    */
-  private scan(buf: Buffer, pos = 0): number {
-    const end = buf.length;
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  private scan(buf: Buffer, dv: DataView, pos: number, end: number): number {
     const lines = this.lines;
     const trie = this.trie;
     let node = this.node;
@@ -565,7 +578,7 @@ export class StackCollapser {
     }
     if (!isSpace(c0)) {
       const nl = buf.indexOf(CC_LF, pos);
-      if (nl < 0) return NONE;
+      if (nl < 0 || nl >= end) return NONE;
       if (c0 !== CC_HASH && !this.headerAt(buf, pos, nl)) this.line(buf.toString('latin1', pos, nl));
       return nl + 1;
     }
@@ -584,7 +597,7 @@ export class StackCollapser {
       next = pos + lines.len[entry] + 1;
     } else {
       const nl = buf.indexOf(CC_LF, pos);
-      if (nl < 0) return NONE;
+      if (nl < 0 || nl >= end) return NONE;
       next = nl + 1;
       const hash = hashLine(buf, dv, pos, nl, java);
       entry = lines.find(buf, dv, pos, nl, hash, java);
