@@ -15,9 +15,9 @@
  */
 import { parseArgs } from 'node:util';
 import { functionKey } from '../src/analysis/function-shares.js';
+import { createRng, type Rng } from '../src/analysis/seeded-random.js';
 import { DEFAULT_THRESHOLDS } from '../src/server/anomaly/config.js';
 import { MINUTE_NANOS, type MinuteShares } from '../src/server/anomaly/minute-shares.js';
-import { createRng, type Rng } from '../src/server/anomaly/rng.js';
 import { SeriesDetector } from '../src/server/anomaly/series-detector.js';
 
 const { values } = parseArgs({

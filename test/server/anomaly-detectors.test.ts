@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createRng } from '../../src/analysis/seeded-random.js';
 import {
   alertWindows,
   parseAlertmanagerPayload,
@@ -14,7 +15,6 @@ import { jensenShannon } from '../../src/server/anomaly/js-divergence.js';
 import { metricShift } from '../../src/server/anomaly/metric-correlation.js';
 import { MINUTE_NANOS, type MinuteShares } from '../../src/server/anomaly/minute-shares.js';
 import { Notifier } from '../../src/server/anomaly/notify.js';
-import { createRng } from '../../src/server/anomaly/rng.js';
 import { SeriesDetector } from '../../src/server/anomaly/series-detector.js';
 import { functionSignals } from '../../src/server/anomaly/zscore.js';
 

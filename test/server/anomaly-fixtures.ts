@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRng } from '../../src/server/anomaly/rng.js';
+import { createRng } from '../../src/analysis/seeded-random.js';
 
 /**
  * Shared by the anomaly tests: folded CPU profiles of a checkout service before and after a

@@ -1,9 +1,9 @@
+import { hashSeed } from '../../analysis/seeded-random.js';
 import type { BaselineStats } from './baseline.js';
 import type { DetectionThresholds } from './config.js';
 import { buildIsolationForest, type IsolationForest, isolationScore } from './isolation-forest.js';
 import { jensenShannon } from './js-divergence.js';
 import { averageShares, type MinuteShares } from './minute-shares.js';
-import { hashSeed } from './rng.js';
 import { type FunctionSignal, functionSignals } from './zscore.js';
 
 /**

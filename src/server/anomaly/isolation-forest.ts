@@ -1,4 +1,4 @@
-import { createRng, type Rng } from './rng.js';
+import { createRng, type Rng } from '../../analysis/seeded-random.js';
 
 /**
  * An isolation forest (Liu, Ting & Zhou, 2008) over function-share vectors. A shape that never
