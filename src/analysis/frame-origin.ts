@@ -23,7 +23,7 @@ const RUNTIME_FILE =
 const GO_STDLIB_NAME = /^(?!main[./])[a-z][a-z0-9]*(\/[a-z0-9_]+)+\./;
 
 const RUNTIME_NAME =
-  /^\((root|program|idle|garbage collector|anonymous)\)$|^(__lll_|lll_|__pthread|__futex|__GI_|__sched_|epoll_wait$|nanosleep$|clock_nanosleep$)|^(Builtin:|Bytecode|Stub:|RegExp:|Runtime_|v8::|node::|uv_|__libc_|_start$|start_thread$|clone3?$)|^(java|javax|jdk|sun|com\.sun)[./]|^(runtime|syscall|reflect|internal\/|sync|strings|fmt|regexp|encoding\/|bytes|sort|strconv|os|io)\.|^(malloc|free|calloc|realloc|memcpy|memmove|memset|__memcpy|__memmove|__memset|strlen|pthread_|futex|__GI_|_int_malloc|_int_free)|^<(module|listcomp|genexpr|dictcomp|lambda)>$/;
+  /^\((root|program|idle|garbage collector|anonymous)\)$|^(__lll_|lll_|_*pthread_|__futex|__GI_|__sched_|epoll_wait$|nanosleep$|clock_nanosleep$)|^(Builtin:|Bytecode|Stub:|RegExp:|Runtime_|v8::|node::|uv_|__libc_|_start$|start_thread$|clone3?$)|^(java|javax|jdk|sun|com\.sun)[./]|^(runtime|syscall|reflect|internal\/|sync|strings|fmt|regexp|encoding\/|bytes|sort|strconv|os|io)\.|^(malloc|free|calloc|realloc|memcpy|memmove|memset|__memcpy|__memmove|__memset|strlen|pthread_|futex|__GI_|_int_malloc|_int_free)|^<(module|listcomp|genexpr|dictcomp|lambda)>$/;
 
 // Python's <lambda> and comprehensions stay the runtime's: the enclosing function (their
 // caller) is the better name for the same code.

@@ -4,6 +4,7 @@ import type { Detector } from './detector.js';
 import { eventLoopBlock } from './event-loop-block.js';
 import { gcShare } from './gc-share.js';
 import { memoryGrowth } from './memory-growth.js';
+import { offCpuWaits } from './off-cpu.js';
 import { subprocessSpawn } from './subprocess-spawn.js';
 import { threadStates } from './thread-states.js';
 
@@ -14,6 +15,7 @@ export const DETECTORS: readonly Detector[] = [
   memoryGrowth,
   eventLoopBlock,
   threadStates,
+  offCpuWaits,
   subprocessSpawn,
   callOverhead,
 ];

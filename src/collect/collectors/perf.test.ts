@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHotC } from '../../../test/fixtures/targets/build-targets.js';
 import { runWithCollectors, skipWith } from '../../../test/fixtures/targets/run-with-collector.js';
-import { perfCollector, perfRecordArgv, withSymbolHelpers } from './perf.js';
+import { fixInlined, OffCpuAccumulator, perfCollector, perfRecordArgv, withSymbolHelpers } from './perf.js';
 
 /** leafCounts counts the innermost symbol of every sample in `perf script` text. */
 function leafCounts(text: string): Map<string, number> {
@@ -49,4 +49,41 @@ test('perf: symbol helpers for JIT runtimes, JAVA_TOOL_OPTIONS only for java', (
   assert.match(java.env.JAVA_TOOL_OPTIONS, /-XX:\+PreserveFramePointer/);
   assert.equal(withSymbolHelpers(node).env.NODE_OPTIONS, node.env.NODE_OPTIONS, 'idempotent');
   assert.deepEqual(perfRecordArgv('perf', 'd', ['a', 'b']).slice(-3), ['--', 'a', 'b']);
+});
+
+test('perf: DWARF modes bound the recording; off-CPU adds sampled sched_switch', () => {
+  const dwarf = perfRecordArgv('perf', 'd', ['a'], 'dwarf');
+  assert.ok(dwarf.includes('--call-graph') && dwarf.includes('--max-size'));
+  assert.ok(!dwarf.includes('-g'));
+  const off = perfRecordArgv('perf', 'd', ['a'], 'dwarf-offcpu');
+  assert.ok(off.includes('sched:sched_switch') && off.includes('--switch-events'));
+  assert.deepEqual(off.slice(-2), ['--', 'a']);
+});
+
+test('perf: inlined frames take the module of the real frame at the same address', () => {
+  const fixed = fixInlined([
+    '\t           8612b futex_wait (inlined)',
+    '\t           8612b __GI___lll_lock_wait (/usr/lib/libc.so.6)',
+    '\t           8c481 ___pthread_mutex_lock (inlined)',
+    '\t            11bf record (/tmp/app)',
+  ]);
+  assert.equal(fixed[0], '\t           8612b futex_wait (/usr/lib/libc.so.6)');
+  assert.equal(fixed[2], '\t           8c481 ___pthread_mutex_lock (inlined)');
+});
+
+test('perf: off-CPU time runs from a sampled switch-out to the switch-in', () => {
+  const acc = new OffCpuAccumulator();
+  acc.sample('app  7  10.000000:          2 sched:sched_switch: ', [
+    '\tffffffff821facd8 schedule ([kernel.kallsyms])',
+    '\t            11bf wait_for_it (/tmp/app)',
+  ]);
+  acc.record('app  7  10.000010: PERF_RECORD_SWITCH OUT');
+  acc.record('app  7  10.010000: PERF_RECORD_SWITCH IN ');
+  assert.equal(acc.samples, 1);
+  assert.equal(acc.totalUs, 20000, '10 ms times a period of 2');
+  const p = acc.profile();
+  assert.deepEqual(
+    p.functions.map((f) => f.name),
+    ['schedule_[k]', 'wait_for_it'],
+  );
 });

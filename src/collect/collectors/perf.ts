@@ -1,12 +1,34 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import type { Collector, CollectorContext, CollectorResult, LaunchSpec } from '../collector.js';
+import { createInterface } from 'node:readline';
+import { exportToPprof } from '../../formats/pprof.js';
+import { ProfileBuilder } from '../../model/builder.js';
+import { runtimeOf } from '../choose-collectors.js';
+import type {
+  ArtifactRecord,
+  Collector,
+  CollectorContext,
+  CollectorResult,
+  LaunchSpec,
+} from '../collector.js';
 import { resolveCommand } from '../runner.js';
 
 /** PERF_DATA_FILE and PERF_SCRIPT_FILE are the raw recording and its text form, per run. */
 export const PERF_DATA_FILE = 'perf.data';
 export const PERF_SCRIPT_FILE = 'perf.script.txt';
+/** PERF_OFFCPU_FILE: blocked time by stack (pprof, microseconds), from sampled sched_switch. */
+export const PERF_OFFCPU_FILE = 'perf-offcpu.pb.gz';
+
+/**
+ * DWARF_STACK_BYTES is how much user stack perf copies per sample for DWARF unwinding: enough
+ * for the frames nearest the leaf (the ones frame pointers lose inside glibc), about 8 KB per
+ * sample, so a busy thread costs ~0.8 MB/s of perf.data at 99 Hz.
+ */
+export const DWARF_STACK_BYTES = 8192;
+/** PERF_MAX_DATA and PERF_MAX_SCRIPT bound the recording and its text; perf stops at the first. */
+export const PERF_MAX_DATA = '512M';
+export const PERF_MAX_SCRIPT_BYTES = 512 * 1024 * 1024;
 
 /** PERF_FREQUENCY_HZ is 99, not 100, so sampling does not run in lockstep with timer ticks. */
 export const PERF_FREQUENCY_HZ = 99;
@@ -74,35 +96,266 @@ export function withSymbolHelpers(launch: LaunchSpec): LaunchSpec {
   return { ...launch, env };
 }
 
-/** perfRecordArgv wraps the target: perf starts first, so every child is followed from exec. */
-export function perfRecordArgv(binary: string, dataFile: string, argv: readonly string[]): string[] {
-  return [binary, 'record', '-F', String(PERF_FREQUENCY_HZ), '-g', '-q', '-o', dataFile, '--', ...argv];
-}
+/**
+ * RecordMode: `fp` walks frame pointers (JIT runtimes keep them, and their code has no DWARF);
+ * `dwarf` copies the user stack and unwinds it with DWARF CFI, which finds the callers of glibc
+ * functions (built without frame pointers, so `-g` loses malloc's or read's caller);
+ * `dwarf-offcpu` adds sampled sched_switch events (the thread blocked: prev_state != 0) and
+ * context-switch records, from which blocked time per stack is computed.
+ */
+export type RecordMode = 'fp' | 'dwarf' | 'dwarf-offcpu';
 
-function runPerfScript(
+/** perfRecordArgv wraps the target: perf starts first, so every child is followed from exec. */
+export function perfRecordArgv(
   binary: string,
   dataFile: string,
-  outFile: string,
-): Promise<{ code: number | null; stderr: string }> {
-  const out = openSync(outFile, 'w');
-  const child = spawn(binary, ['script', '-i', dataFile], { stdio: ['ignore', out, 'pipe'] });
+  argv: readonly string[],
+  mode: RecordMode = 'fp',
+): string[] {
+  const head = [binary, 'record', '-F', String(PERF_FREQUENCY_HZ)];
+  if (mode === 'fp') return [...head, '-g', '-q', '-o', dataFile, '--', ...argv];
+  const dwarf = ['--call-graph', `dwarf,${DWARF_STACK_BYTES}`, '--max-size', PERF_MAX_DATA];
+  const off =
+    mode === 'dwarf-offcpu'
+      ? ['-e', 'cpu-clock', '-e', 'sched:sched_switch', '--filter', 'prev_state != 0', '--switch-events']
+      : [];
+  return [...head, ...dwarf, ...off, '-q', '-o', dataFile, '--', ...argv];
+}
+
+const probed = new Map<RecordMode, boolean>();
+
+/** modeWorks runs `perf record` of `true` in that mode once per process (perf builds differ). */
+function modeWorks(binary: string, mode: RecordMode): boolean {
+  let ok = probed.get(mode);
+  if (ok === undefined) {
+    const argv = perfRecordArgv(binary, '/dev/null', ['true'], mode);
+    const probe = spawnSync(argv[0], argv.slice(1), { timeout: 20_000, encoding: 'utf8' });
+    ok = probe.status === 0;
+    probed.set(mode, ok);
+  }
+  return ok;
+}
+
+function firstLineOf(program: string): string | undefined {
+  const found = resolveCommand(program, process.env.PATH, process.cwd());
+  if (!found.ok) return undefined;
+  try {
+    return readFileSync(found.path).subarray(0, 256).toString('latin1').split('\n')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * recordModeFor: native programs get DWARF unwinding and the off-CPU events when this perf and
+ * kernel allow them; JIT runtimes (node, python, java) keep frame pointers.
+ */
+export function recordModeFor(binary: string, argv: readonly string[]): RecordMode {
+  if (runtimeOf([...argv], firstLineOf) !== 'native') return 'fp';
+  if (modeWorks(binary, 'dwarf-offcpu')) return 'dwarf-offcpu';
+  if (modeWorks(binary, 'dwarf')) return 'dwarf';
+  return 'fp';
+}
+
+/** ScriptLine: one line of perf script text, handed over per sample so frames can be fixed. */
+type SampleSink = (header: string, frames: string[]) => void;
+
+const FRAME_LINE = /^(\s+([0-9a-fA-F]+)\s+)(.*?)\s+\(([^()]*|\(inlined\))\)\s*$/;
+
+/**
+ * fixInlined gives perf's `(inlined)` frames the module of the real frame at the same address
+ * (perf prints an address's inline chain as consecutive lines, and sometimes marks even the
+ * outermost function `(inlined)`, e.g. glibc's ___pthread_mutex_lock). Without such a frame
+ * the line is left as it is and the function name alone says whose code it is.
+ */
+export function fixInlined(frames: string[]): string[] {
+  const out = [...frames];
+  const parsed = out.map((l) => FRAME_LINE.exec(l));
+  let i = 0;
+  while (i < out.length) {
+    const first = parsed[i];
+    if (!first) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < out.length && parsed[j + 1]?.[2] === first[2]) j++;
+    const real = parsed.slice(i, j + 1).find((m) => m && m[4] !== 'inlined');
+    if (real) {
+      for (let k = i; k <= j; k++) {
+        const m = parsed[k];
+        if (m && m[4] === 'inlined') out[k] = `${m[1]}${m[3]} (${real[4]})`;
+      }
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * runPerfScript streams `perf script` through `onSample` (one header plus its frame lines) and
+ * `onOther` (every other line, like PERF_RECORD_SWITCH). It stops perf script once `limit`
+ * bytes were produced.
+ */
+function runPerfScript(
+  binary: string,
+  args: string[],
+  onSample: SampleSink,
+  onOther: (line: string) => void,
+  limit = PERF_MAX_SCRIPT_BYTES,
+): Promise<{ code: number | null; stderr: string; truncated: boolean }> {
+  const child = spawn(binary, ['script', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 8192) stderr += d.toString();
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), SCRIPT_TIMEOUT_MS);
+  let bytes = 0;
+  let truncated = false;
+  let header: string | undefined;
+  let frames: string[] = [];
+  const flush = () => {
+    if (header !== undefined) onSample(header, frames);
+    header = undefined;
+    frames = [];
+  };
+  const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    if (truncated) return;
+    bytes += line.length + 1;
+    if (bytes > limit) {
+      truncated = true;
+      child.kill('SIGKILL');
+      return;
+    }
+    if (line.trim() === '') flush();
+    else if (header !== undefined && /^\s/.test(line)) frames.push(line);
+    else if (/:\s*$/.test(line) || / \S+:\S*:\s/.test(line) || /\s[\w:-]+:\s*$/.test(line)) {
+      flush();
+      header = line;
+    } else {
+      flush();
+      onOther(line);
+    }
+  });
+  const closed = new Promise<void>((done) => lines.on('close', done));
   return new Promise((done) => {
-    const finish = (code: number | null) => {
+    let finished = false;
+    const finish = async (code: number | null) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      closeSync(out);
-      done({ code, stderr });
+      await closed;
+      flush();
+      done({ code, stderr, truncated });
     };
-    child.on('close', finish);
+    child.on('close', (code) => void finish(code));
     child.on('error', (err) => {
       stderr += err.message;
-      finish(null);
+      void finish(null);
     });
   });
+}
+
+/** writeScriptText runs pass 1: the on-CPU samples as perf script text (trace events left out). */
+async function writeScriptText(binary: string, dataFile: string, scriptFile: string, mode: RecordMode) {
+  const out = createWriteStream(scriptFile);
+  const args = mode === 'dwarf-offcpu' ? ['-F', 'trace:', '-i', dataFile] : ['-i', dataFile];
+  const result = await runPerfScript(
+    binary,
+    args,
+    (header, frames) => {
+      out.write(
+        `${header}\n${(mode === 'fp' ? frames : fixInlined(frames)).map((f) => `${f}\n`).join('')}\n`,
+      );
+    },
+    () => {},
+  );
+  await new Promise<void>((done) => out.end(done));
+  return result;
+}
+
+const SWITCH_HEADER = /^\s*(.*?)\s+(\d+)\s+(\d+\.\d+):\s+(\d+)\s+sched:sched_switch:/;
+const SWITCH_RECORD = /^\s*(.*?)\s+(\d+)\s+(\d+\.\d+):\s+PERF_RECORD_SWITCH(?:_CPU_WIDE)?\s+(IN|OUT)/;
+
+/**
+ * OffCpuAccumulator turns sampled sched_switch events (a thread blocking, with its stack) and
+ * the context-switch records into blocked time per stack: a sampled switch-out at t stands for
+ * `period` switches, each blocked until that thread's next switch-in.
+ */
+export class OffCpuAccumulator {
+  private readonly builder = new ProfileBuilder([{ type: 'off-cpu', unit: 'microseconds' }]);
+  private readonly pending = new Map<number, Array<{ time: number; period: number; stack: number[] }>>();
+  samples = 0;
+  totalUs = 0;
+
+  sample(header: string, frames: string[]): void {
+    const h = SWITCH_HEADER.exec(header);
+    if (!h) return;
+    const tid = Number(h[2]);
+    const stack: number[] = [];
+    for (const line of fixInlined(frames)) {
+      const m = FRAME_LINE.exec(line);
+      if (!m) continue;
+      const name = m[3].replace(/\+0x[0-9a-f]+$/, '');
+      const module = m[4] === 'inlined' ? '' : m[4];
+      const kernel = module === '[kernel.kallsyms]';
+      stack.push(this.builder.locationId({ name: kernel ? `${name}_[k]` : name, file: module }));
+    }
+    const list = this.pending.get(tid) ?? [];
+    list.push({ time: Number(h[3]), period: Number(h[4]) || 1, stack });
+    this.pending.set(tid, list);
+  }
+
+  record(line: string): void {
+    const r = SWITCH_RECORD.exec(line);
+    if (!r || r[4] !== 'IN') return;
+    const tid = Number(r[2]);
+    const list = this.pending.get(tid);
+    if (!list) return;
+    const now = Number(r[3]);
+    const keep = [];
+    for (const p of list) {
+      if (p.time > now) {
+        keep.push(p);
+        continue;
+      }
+      const us = Math.round((now - p.time) * 1e6) * p.period;
+      if (us <= 0) continue;
+      this.builder.addSample(p.stack, [us]);
+      this.samples++;
+      this.totalUs += us;
+    }
+    if (keep.length > 0) this.pending.set(tid, keep);
+    else this.pending.delete(tid);
+  }
+
+  profile() {
+    return this.builder.build();
+  }
+}
+
+const modes = new Map<string, RecordMode>();
+
+/** offCpuProfile runs pass 2 (sched_switch samples and switch records) into a pprof file. */
+async function offCpuProfile(
+  binary: string,
+  dataFile: string,
+  outFile: string,
+): Promise<{ samples: number; warning?: string }> {
+  const acc = new OffCpuAccumulator();
+  const { code } = await runPerfScript(
+    binary,
+    ['-F', 'comm,tid,time,period,event,ip,sym,dso', '--show-switch-events', '-i', dataFile],
+    (header, frames) => acc.sample(header, frames),
+    (line) => acc.record(line),
+    Number.POSITIVE_INFINITY,
+  );
+  if (acc.samples > 0) writeFileSync(outFile, exportToPprof(acc.profile()));
+  return {
+    samples: acc.samples,
+    ...(code === 0 ? {} : { warning: `perf script (off-CPU pass) exited with ${code ?? 'a timeout'}` }),
+  };
 }
 
 /**
@@ -124,7 +377,12 @@ export const perfCollector: Collector = {
     const dataFile = join(ctx.artifactsDir, PERF_DATA_FILE);
     ctx.log(`perf: recording to ${dataFile}`);
     const helped = withSymbolHelpers(launch);
-    return { ...helped, argv: perfRecordArgv(binary, dataFile, launch.argv) };
+    const mode = recordModeFor(binary, launch.argv);
+    modes.set(ctx.artifactsDir, mode);
+    ctx.log(
+      `perf: call graphs by ${mode === 'fp' ? 'frame pointers' : `DWARF (${DWARF_STACK_BYTES} bytes of stack per sample)`}${mode === 'dwarf-offcpu' ? ', plus sampled sched_switch for off-CPU time' : ''}`,
+    );
+    return { ...helped, argv: perfRecordArgv(binary, dataFile, launch.argv, mode) };
   },
   async stop(ctx: CollectorContext): Promise<CollectorResult> {
     const binary = perfBinary();
@@ -136,8 +394,10 @@ export const perfCollector: Collector = {
         artifacts: [],
       };
     }
+    const mode = modes.get(ctx.artifactsDir) ?? 'fp';
+    modes.delete(ctx.artifactsDir);
     const scriptFile = join(ctx.artifactsDir, PERF_SCRIPT_FILE);
-    const { code, stderr } = await runPerfScript(binary, dataFile, scriptFile);
+    const { code, stderr, truncated } = await writeScriptText(binary, dataFile, scriptFile, mode);
     const warnings = stderr
       .split('\n')
       .map((l) => l.trim())
@@ -150,13 +410,29 @@ export const perfCollector: Collector = {
       kind: 'cpu-profile' as const,
       collector: 'perf' as const,
       format: 'perf-script' as const,
-      description: `perf script of ${relative(ctx.runDir, dataFile)}: on-CPU stacks at ${PERF_FREQUENCY_HZ} Hz, user and kernel`,
+      description: `perf script of ${relative(ctx.runDir, dataFile)}: on-CPU stacks at ${PERF_FREQUENCY_HZ} Hz, user and kernel${mode === 'fp' ? '' : ', DWARF-unwound'}`,
       bytes,
     };
+    const artifacts: ArtifactRecord[] = [artifact];
+    if (truncated) warnings.push(`perf script output cut at ${PERF_MAX_SCRIPT_BYTES} bytes`);
+    if (mode === 'dwarf-offcpu') {
+      const off = await offCpuProfile(binary, dataFile, join(ctx.artifactsDir, PERF_OFFCPU_FILE));
+      if (off.warning) warnings.push(off.warning);
+      if (off.samples > 0) {
+        artifacts.push({
+          path: relative(ctx.runDir, join(ctx.artifactsDir, PERF_OFFCPU_FILE)),
+          kind: 'off-cpu-profile',
+          collector: 'perf',
+          format: 'pprof',
+          description: `blocked (off-CPU) time by stack, microseconds: sched_switch sampled at ${PERF_FREQUENCY_HZ} Hz, each blocked until its thread's next switch-in`,
+          bytes: statSync(join(ctx.artifactsDir, PERF_OFFCPU_FILE)).size,
+        });
+      }
+    }
     if (code !== 0)
       warnings.push(`perf script exited with ${code ?? 'a timeout'}: the text may be incomplete`);
     if (bytes === 0) warnings.push('perf recorded no samples (the target ran too briefly?)');
     const status = code === 0 && bytes > 0 ? 'ok' : 'partial';
-    return { status, warnings, artifacts: [artifact] };
+    return { status, warnings, artifacts };
   },
 };
