@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ArtifactRecord } from '../collect/collector.js';
 import type { RunManifest } from '../collect/manifest.js';
 import { importProfileFile } from '../formats/index.js';
+import { gcTotalsOfJfr } from '../formats/jfr/gc-events.js';
 import { importPstatsStats } from '../formats/pstats.js';
 import { maybeGunzip } from '../io/decompress.js';
 import type { Profile } from '../model/profile.js';
@@ -124,6 +125,15 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
         }
         if (a.format === 'chrome-cpuprofile')
           mergeLineTicks(input.lineTicks, v8LineTicks(readFileSync(path, 'utf8')));
+        if (a.format === 'jfr') {
+          // JFR's jdk.GarbageCollection events give the JVM's GC pauses, which CPU samples miss
+          // (HotSpot's GC threads are not Java threads and are not sampled).
+          const gc = gcTotalsOfJfr(maybeGunzip(readFileSync(path), a.path), a.path);
+          if (gc) {
+            input.metrics.gc_pause_ms = Math.round(((input.metrics.gc_pause_ms ?? 0) + gc.pauseMs) * 10) / 10;
+            input.sourceOf.metrics = input.sourceOf.metrics ?? a.path;
+          }
+        }
       }
     } catch (err) {
       notes.push(`${a.path}: not analysed: ${(err as Error).message.split('\n')[0]}`);

@@ -3,6 +3,7 @@ import { evidenceOfMetric } from '../features/metric-evidence.js';
 import type { Metrics } from '../features/metrics.js';
 import type { Finding } from '../findings.js';
 import { busiestOwnFrame, type Detector, type DetectorContext, ladder, makeFinding } from './detector.js';
+import { timedOffCpuView } from './off-cpu.js';
 
 /**
  * threadStates reads what the threads were doing when /proc was sampled: waiting on locks
@@ -14,6 +15,9 @@ export const threadStates: Detector = {
   detect(input, ctx) {
     const m = input.metrics;
     if (m.timeseries_samples === undefined || m.timeseries_samples < 5) return [];
+    // Blocked time by stack (off-CPU) says what the threads wait for and where; /proc's wait
+    // channels, sampled a few times a second, only guess the kind.
+    if (timedOffCpuView(input)) return [];
     return [...lockWaits(input, m, ctx), ...ioWaits(input, m, ctx), ...sleepWaits(input, m, ctx)];
   },
 };
@@ -29,6 +33,9 @@ function topWchans(input: DiagnosisInput): string {
 function lockWaits(input: DiagnosisInput, m: Metrics, ctx: DetectorContext): Finding[] {
   const share = Math.max(m.active_lock_share ?? 0, m.main_lock_share ?? 0);
   if ((m.active_threads ?? 0) < 2 || (m.active_lock_share ?? 0) < 0.3) return [];
+  // A JVM whose collector pauses the world parks every Java thread on a futex at each
+  // safepoint: those waits are the GC's (the gc finding), not lock contention.
+  if (input.runtimes.includes('jvm') && (m.gc_share ?? 0) >= 0.2) return [];
   const at = busiestOwnFrame(input, ['lock', 'wall', 'cpu']);
   const src = input.sourceOf.metrics;
   return [
