@@ -192,6 +192,8 @@ export function runtimesOf(views: SampleView[]): Runtime[] {
  */
 export function addGcShare(input: DiagnosisInput): void {
   const m = input.metrics;
+  if (m.gc_minor_count !== undefined && m.cpu_s)
+    m.gc_minor_per_cpu_s = Math.round((m.gc_minor_count / m.cpu_s) * 10) / 10;
   if (m.gc_pause_ms !== undefined && m.cpu_s) {
     m.gc_share = Math.min(1, Math.round((m.gc_pause_ms / 1000 / m.cpu_s) * 1000) / 1000);
     return;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runVariance } from '../../src/analysis/detectors/run-variance.js';
 import { diagnoseProfile } from '../../src/analysis/diagnose.js';
+import { nodeMetricsOf, nodeProcessFeatures } from '../../src/analysis/features/read-node-metrics.js';
 import { severityRank } from '../../src/analysis/findings.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
 import type { Profile } from '../../src/model/profile.js';
@@ -155,6 +156,55 @@ test('metrics given with a profile drive process-level findings (tiny syscalls, 
   assert.deepEqual(sys?.evidence.syscalls_per_s, { value: 40000, unit: '/s', source: 'metrics' });
   assert.ok(d.findings.some((f) => f.category === 'gc'));
   assert.equal(d.classification.kind, 'gc-bound');
+});
+
+test('allocation churn: a high young-generation collection rate is allocation even when GC time is small', () => {
+  const cpu = [{ type: 'cpu', unit: 'nanoseconds' }];
+  const main = { name: '(anonymous)', file: '/app/ingest.mjs', line: 1 };
+  const p = build(cpu, [
+    [
+      [
+        main,
+        { name: 'ingest', file: '/app/ingest.mjs', line: 20 },
+        { name: 'parseLine', file: '/app/ingest.mjs', line: 9 },
+      ],
+      [900 * ms],
+    ],
+    [[main, { name: 'ingest', file: '/app/ingest.mjs', line: 20 }], [100 * ms]],
+  ]);
+  const churn = {
+    gc_share: 0.045,
+    gc_count: 417,
+    gc_pause_ms: 60,
+    gc_minor_count: 417,
+    gc_minor_pause_ms: 60,
+  };
+  const d = diagnoseProfile(p, { ...churn, gc_minor_per_cpu_s: 300 });
+  const f = d.findings.find((x) => x.category === 'allocation');
+  assert.equal(f?.pattern_id, 'allocation-churn');
+  assert.equal(f?.severity, 'medium');
+  assert.equal(f?.location.function, 'parseLine');
+  assert.deepEqual(f?.evidence.gc_minor_per_cpu_s, { value: 300, unit: '/CPU s', source: 'node metrics' });
+  // A compute loop that scavenges a few times a second is not churning.
+  const quiet = diagnoseProfile(p, { ...churn, gc_count: 9, gc_minor_count: 9, gc_minor_per_cpu_s: 7 });
+  assert.ok(!quiet.findings.some((x) => x.category === 'allocation' || x.category === 'gc'));
+});
+
+test('node metrics: scavenges (kind 1) and minor mark-sweeps (16) are young-generation collections', () => {
+  const events = [
+    ...Array.from({ length: 30 }, (_, i) => ({ t: i, durationMs: 0.5, kind: 1 })),
+    { t: 40, durationMs: 20, kind: 4 },
+    { t: 41, durationMs: 2, kind: 16 },
+  ];
+  const p = nodeProcessFeatures({
+    pid: 1,
+    startedAt: 0,
+    endedAt: 2000,
+    gc: { count: 32, totalPauseMs: 37, events },
+  });
+  assert.equal(p.gc_minor_count, 31);
+  assert.equal(p.gc_minor_pause_ms, 17);
+  assert.equal(nodeMetricsOf([p]).gc_minor_per_cpu_s, 15.5);
 });
 
 test('an empty profile is insufficient-data, not a guess', () => {

@@ -106,29 +106,34 @@ export function ladder(value: number, steps: Array<[number, Severity]>, otherwis
 const ALLOCATES = /(^|[=(,:?]|return)\s*[{[]|\bnew\s+[A-Z]\w*|`|\.\.\.\w/;
 
 /**
- * allocatingFunctionOf: when an allocation profile credits a script's top level (V8 inlined the
- * functions its loop calls, and allocation profiles have no line ticks to undo that), the
- * program's busiest CPU function of that file whose body builds objects, arrays or strings is
- * the likelier allocation site.
+ * allocatingFunctionOf: the program's busiest CPU function whose body builds objects, arrays or
+ * strings (of `file` when given), holding at least `minShare` of CPU. When an allocation profile
+ * credits a script's top level (V8 inlined the functions its loop calls, and allocation
+ * profiles have no line ticks to undo that), it is the likelier allocation site; when many
+ * short-lived objects die before any heap profile sees them, it is the likelier churner.
  */
-function allocatingFunctionOf(
+export function allocatingFunctionOf(
   input: DiagnosisInput,
-  file: string,
+  file?: string,
+  minShare = 0,
 ): { location: FindingLocation; stack: string[]; share: number } | undefined {
   const cpu = input.views.find((v) => v.kind === 'cpu');
   if (!cpu || cpu.total === 0) return undefined;
-  const byFn = new Map<string, { fn: string; start: number; value: number; line: number }>();
+  const byFn = new Map<string, { fn: string; file: string; start: number; value: number; line: number }>();
   for (const l of ownLines(cpu.profile)) {
-    if (l.file !== file || l.function === '(anonymous)') continue;
-    const e = byFn.get(l.key) ?? { fn: l.function, start: l.startLine, value: 0, line: l.line };
+    if ((file !== undefined && l.file !== file) || l.function === '(anonymous)') continue;
+    const e = byFn.get(l.key) ?? { fn: l.function, file: l.file, start: l.startLine, value: 0, line: l.line };
     e.value += l.value;
     byFn.set(l.key, e);
   }
   for (const e of [...byFn.values()].sort((a, b) => b.value - a.value)) {
-    const body = input.sources.body(file, e.start);
+    if (e.value / cpu.total < minShare) break;
+    const file = e.file;
+    const start = input.sources.startOf(file, e.fn, e.start, e.line);
+    const body = input.sources.body(file, start);
     if (!body.slice(1).some((l) => ALLOCATES.test(l.text))) continue;
     return {
-      location: { function: e.fn, file, line: e.start },
+      location: { function: e.fn, file, line: start || e.start },
       stack: heaviestPath(cpu.profile, 0, functionKey(e.fn, file)).stack,
       share: e.value / cpu.total,
     };

@@ -5,6 +5,7 @@ import type { MetricName, Metrics } from './metrics.js';
 /** unitOfMetric reads a metric's unit from its name suffix. */
 export function unitOfMetric(name: MetricName): string {
   if (name.endsWith('_share')) return '%';
+  if (name.endsWith('_per_cpu_s')) return '/CPU s';
   if (name.endsWith('_per_s')) return name.includes('_mb_') ? 'MB/s' : '/s';
   if (name.endsWith('_ms')) return 'ms';
   if (name.endsWith('_s')) return 's';

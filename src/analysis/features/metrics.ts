@@ -56,6 +56,14 @@ export interface Metrics {
   gc_pause_ms?: number;
   gc_count?: number;
   gc_max_pause_ms?: number;
+  /** gc_minor_count: young-generation collections (V8 scavenges); gc_minor_pause_ms their pauses. */
+  gc_minor_count?: number;
+  gc_minor_pause_ms?: number;
+  /**
+   * gc_minor_per_cpu_s: young-generation collections per CPU second (per wall second without
+   * /proc). Every one means the young generation filled up: a proxy for the allocation rate.
+   */
+  gc_minor_per_cpu_s?: number;
   event_loop_delay_p50_ms?: number;
   event_loop_delay_p99_ms?: number;
   event_loop_delay_max_ms?: number;
@@ -111,6 +119,9 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'gc_pause_ms',
   'gc_count',
   'gc_max_pause_ms',
+  'gc_minor_count',
+  'gc_minor_pause_ms',
+  'gc_minor_per_cpu_s',
   'event_loop_delay_p50_ms',
   'event_loop_delay_p99_ms',
   'event_loop_delay_max_ms',

@@ -25,6 +25,13 @@ export interface NodeProcessFeatures {
   gc_pause_ms: number;
   gc_count: number;
   gc_max_pause_ms: number;
+  /**
+   * gc_minor_count: young-generation collections (V8 scavenges and minor mark-sweeps). Each
+   * one means the young generation filled up, so their rate tracks the allocation rate.
+   */
+  gc_minor_count: number;
+  /** gc_minor_pause_ms: the pause time of those young-generation collections. */
+  gc_minor_pause_ms: number;
   /** gc_share_of_wall: GC pause time / the process's wall time. */
   gc_share_of_wall: number;
   event_loop_delay_count: number;
@@ -62,6 +69,24 @@ export function parseNodeMetrics(text: string): NodeMetricsFile | undefined {
   }
 }
 
+/** V8's PerformanceEntry GC kinds (perf_hooks constants) of young-generation collections. */
+const NODE_GC_MINOR = 1;
+const NODE_GC_MINOR_MARK_SWEEP = 16;
+
+/**
+ * minorCollections counts young-generation collections among the recorded events; when the
+ * preload capped its event list, the recorded share of minor ones stands for all.
+ */
+function minorCollections(m: NodeMetricsFile): { count: number; pauseMs: number } {
+  const events = m.gc?.events ?? [];
+  const minor = events.filter((e) => e.kind === NODE_GC_MINOR || e.kind === NODE_GC_MINOR_MARK_SWEEP);
+  const pauseMs = minor.reduce((s, e) => s + e.durationMs, 0);
+  const all = m.gc?.count ?? events.length;
+  if (events.length === 0 || all <= events.length) return { count: minor.length, pauseMs };
+  const scale = all / events.length;
+  return { count: Math.round(minor.length * scale), pauseMs: pauseMs * scale };
+}
+
 /**
  * nodeProcessFeatures computes GC time, event-loop delay percentiles and the heap trend. The
  * first 10% of the series is left out of the trend: module loading grows every heap.
@@ -78,12 +103,15 @@ export function nodeProcessFeatures(m: NodeMetricsFile): NodeProcessFeatures {
   );
   const eld = m.eventLoopDelay;
   const gcMs = m.gc?.totalPauseMs ?? 0;
+  const minor = minorCollections(m);
   return {
     pid: m.pid,
     wall_s: round(wall),
     gc_pause_ms: round(gcMs),
     gc_count: m.gc?.count ?? 0,
     gc_max_pause_ms: round(events.reduce((mx, e) => Math.max(mx, e.durationMs), 0)),
+    gc_minor_count: minor.count,
+    gc_minor_pause_ms: round(minor.pauseMs),
     gc_share_of_wall: round(gcMs / 1000 / wall),
     event_loop_delay_count: eld?.count ?? 0,
     event_loop_delay_p50_ms: round(eld?.p50Ms ?? 0),
@@ -117,6 +145,10 @@ export function nodeMetricsOf(processes: NodeProcessFeatures[]): Metrics {
     gc_pause_ms: p.gc_pause_ms,
     gc_count: p.gc_count,
     gc_max_pause_ms: p.gc_max_pause_ms,
+    gc_minor_count: p.gc_minor_count,
+    gc_minor_pause_ms: p.gc_minor_pause_ms,
+    // Until cpu_s is known (from /proc), the process's own wall time is the denominator.
+    gc_minor_per_cpu_s: round(p.gc_minor_count / Math.max(0.001, p.wall_s)),
     event_loop_delay_count: p.event_loop_delay_count,
     event_loop_delay_p50_ms: p.event_loop_delay_p50_ms,
     event_loop_delay_p99_ms: p.event_loop_delay_p99_ms,
