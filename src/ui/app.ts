@@ -1,19 +1,21 @@
 /// <reference lib="dom" />
 import { type FlameGraphController, flameGraphClient } from '../flamegraph/client.js';
 import { type FlameLevels, toLevels } from '../flamegraph/levels.js';
+import { renderAnomaliesPanel, type UiAnomaly, type UiDeploy } from './anomalies-panel.js';
 import { type ApiFailure, failureTitle, fetchApi, isApiFailure } from './api-client.js';
 import { renderDiffChanges, type UiDiffChanges } from './diff-changes.js';
 import { el, renderMessage } from './dom.js';
 import { type FindingsDoc, renderFindingsPanel } from './findings-panel.js';
+import { decodeFlameWire, type FlameWire } from './flame-wire.js';
 import { formatShare, formatValue } from './format.js';
 import { buildQuery, formatMatchers, parseMatchers, typeLabel } from './query.js';
 import { levelsToTree, sandwichTrees } from './sandwich.js';
 import { describeRange, RANGE_PRESETS, resolveTimeMs, splitRange } from './time-range.js';
-import { renderTimeline, type TimelineData } from './timeline-chart.js';
+import { renderTimeline, type TimelineData, type TimelineEvent } from './timeline-chart.js';
 import { renderTopTable, type TopRow } from './top-table.js';
 import { formatUiState, parseUiState, type UiState, type UiView } from './url-state.js';
 
-/** FlamegraphResponse is /api/v1/flamegraph (see src/server/api/ui-api.ts). */
+/** FlamegraphResponse is /api/v1/flamegraph (see src/server/api/ui-api.ts), `flame` decoded. */
 interface FlamegraphResponse {
   unit: string;
   total: number;
@@ -36,7 +38,9 @@ interface DiffResponse {
 /**
  * startUi runs the web UI in `root`: pickers (service, profile type, label matchers, time range)
  * above a timeline, then the view (flame graph with its top table, top table alone, sandwich, or
- * diff) beside the findings panel. The URL is the single source of truth: every change writes
+ * diff) beside the anomalies and findings panels. Anomalies and deploys of the service are
+ * markers on the timeline too; the selected anomaly's report opens its window in the flame graph
+ * or its baseline-against-window diff. The URL is the single source of truth: every change writes
  * it (pushState for a new selection, replaceState for search and zoom), and Back re-reads it.
  * Embedded with Function.prototype.toString; the other UI modules' functions are page globals.
  */
@@ -48,6 +52,9 @@ export function startUi(root: HTMLElement): void {
   let findingNames: string[] = [];
   let loadToken = 0;
   let diffTarget: 'base' | 'head' = 'head';
+  let anomalies: UiAnomaly[] = [];
+  let deploys: UiDeploy[] = [];
+  let selectedAnomaly: UiAnomaly | null = null;
 
   const serviceSelect = el('select', { id: 'service', 'aria-label': 'Service' });
   const typeSelect = el('select', { id: 'profile-type', 'aria-label': 'Profile type' });
@@ -85,7 +92,7 @@ export function startUi(root: HTMLElement): void {
   const themeButton = el('button', { type: 'button', id: 'theme', 'aria-label': 'Colour theme' });
   const exportLinks = el('span', { className: 'exports' });
   const timeline = el('div', { className: 'timeline', id: 'timeline' });
-  const timelineNote = el('div', { className: 'muted small', id: 'timeline-note' });
+  const timelineNote = el('div', { className: 'muted small', id: 'timeline-note', 'aria-live': 'polite' });
   const tabs = el('nav', { className: 'tabs', role: 'tablist', 'aria-label': 'Views' });
   const views: Array<[UiView, string]> = [
     ['flame', 'Flame graph'],
@@ -104,9 +111,12 @@ export function startUi(root: HTMLElement): void {
   }
   const main = el('section', { className: 'view', id: 'view', 'aria-live': 'polite' });
   const findingsPanel = el('div', { id: 'findings' });
+  const anomaliesPanel = el('div', { id: 'anomalies' });
   const aside = el(
     'aside',
-    { className: 'findings', 'aria-label': 'Findings' },
+    { className: 'findings', 'aria-label': 'Anomalies and findings' },
+    el('h2', {}, 'Anomalies'),
+    anomaliesPanel,
     el('h2', {}, 'Findings'),
     findingsPanel,
   );
@@ -393,6 +403,7 @@ export function startUi(root: HTMLElement): void {
     renderExports(from, until);
     void loadLabels(from, until);
     const params = { query: query(), from: String(from), until: String(until) };
+    void loadAnomalies(token, from, until, now);
     const findings = fetchApi<FindingsDoc>('/api/v1/findings', params);
     findingsPanel.replaceChildren(el('p', { className: 'muted' }, 'Diagnosing…'));
     findings.then(
@@ -407,7 +418,11 @@ export function startUi(root: HTMLElement): void {
       },
     );
     try {
-      current = await fetchApi<FlamegraphResponse>('/api/v1/flamegraph', params);
+      const answer = await fetchApi<Omit<FlamegraphResponse, 'levels'> & { flame: FlameWire }>(
+        '/api/v1/flamegraph',
+        params,
+      );
+      current = { ...answer, levels: decodeFlameWire(answer.flame) };
     } catch (err) {
       if (token !== loadToken) return;
       current = null;
@@ -433,6 +448,12 @@ export function startUi(root: HTMLElement): void {
       unit: current.unit,
       nowMs: now,
       marks,
+      events: timelineEvents(),
+      onEvent: (e) => {
+        if (e.kind === 'anomaly') selectAnomaly(e.id);
+        // A deploy has nothing to open: its text goes where the note is (and is announced).
+        else timelineNote.textContent = e.label;
+      },
       onSelect: (a, b) => {
         if (state.view === 'diff') {
           const change =
@@ -448,6 +469,137 @@ export function startUi(root: HTMLElement): void {
         ? `Drag across the timeline to set the ${diffTarget} range.`
         : 'Drag across the timeline to zoom into a range.';
   }
+
+  /**
+   * loadAnomalies fetches the service's anomalies and deploys around the range (an anomaly that
+   * began a day before and still lasts is listed) and, for a link to one outside it, that one.
+   */
+  async function loadAnomalies(token: number, from: number, until: number, now: number): Promise<void> {
+    const seconds = (ms: number) => String(Math.floor(ms / 1000));
+    const service = state.service;
+    try {
+      const [a, d] = await Promise.all([
+        fetchApi<{ anomalies: UiAnomaly[] }>('/api/v1/anomalies', {
+          service,
+          from: seconds(from - 86400e3),
+          until: seconds(until + 1000),
+        }),
+        fetchApi<{ events: UiDeploy[] }>('/api/v1/events', {
+          service,
+          from: seconds(from),
+          until: seconds(until + 1000),
+        }),
+      ]);
+      if (token !== loadToken) return;
+      anomalies = a.anomalies.filter((x) => x.window.until * 1000 >= from && x.window.from * 1000 <= until);
+      deploys = d.events;
+      selectedAnomaly = anomalies.find((x) => x.id === state.anomaly) ?? null;
+      if (state.anomaly && !selectedAnomaly) {
+        try {
+          selectedAnomaly = await fetchApi<UiAnomaly>(
+            `/api/v1/anomalies/${encodeURIComponent(state.anomaly)}`,
+            {},
+          );
+        } catch {
+          selectedAnomaly = null;
+        }
+        if (token !== loadToken) return;
+      }
+    } catch (err) {
+      if (token !== loadToken) return;
+      anomalies = [];
+      deploys = [];
+      selectedAnomaly = null;
+      showFailure(anomaliesPanel, err);
+      drawTimeline(now);
+      return;
+    }
+    renderAnomalies();
+    drawTimeline(now);
+  }
+
+  function renderAnomalies(): void {
+    renderAnomaliesPanel(anomaliesPanel, anomalies, selectedAnomaly, {
+      onSelect: selectAnomaly,
+      onShowFrame: showFrame,
+      onShowFlame: (a) => {
+        const fn = a.function?.name ?? a.root_cause?.path.at(-1) ?? '';
+        // Zoomed to the function along the report's path, when the path goes through it.
+        const path = a.root_cause?.path ?? [];
+        const zoom = path.includes(fn) ? ['total', ...path.slice(0, path.indexOf(fn) + 1)] : [];
+        update(
+          {
+            service: a.service,
+            type: a.profile_type,
+            from: String(a.window.from * 1000),
+            until: String(a.window.until * 1000),
+            view: 'flame',
+            search: fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+            fn,
+            zoom,
+            anomaly: a.id,
+          },
+          true,
+        );
+      },
+      onCompare: (a) =>
+        update(
+          {
+            service: a.service,
+            type: a.profile_type,
+            from: String(Math.min(a.baseline.from, a.window.from) * 1000),
+            until: String(Math.max(a.baseline.until, a.window.until) * 1000),
+            view: 'diff',
+            baseFrom: String(a.baseline.from * 1000),
+            baseUntil: String(a.baseline.until * 1000),
+            headFrom: String(a.window.from * 1000),
+            headUntil: String(a.window.until * 1000),
+            search: '',
+            fn: '',
+            zoom: [],
+            anomaly: a.id,
+          },
+          true,
+        ),
+    });
+  }
+
+  /** selectAnomaly opens an anomaly's report (a second pick of the open one closes it). */
+  function selectAnomaly(id: string): void {
+    const next = state.anomaly === id ? '' : id;
+    update({ anomaly: next }, false);
+    selectedAnomaly = anomalies.find((x) => x.id === next) ?? null;
+    renderAnomalies();
+    drawTimeline(Date.now());
+    if (selectedAnomaly) {
+      const report = anomaliesPanel.querySelector<HTMLElement>('#anomaly-report');
+      report?.scrollIntoView({ block: 'nearest' });
+      report?.focus({ preventScroll: true });
+    }
+  }
+
+  const timelineEvents = (): TimelineEvent[] => [
+    ...deploys.map(
+      (d): TimelineEvent => ({
+        id: d.id,
+        kind: 'deploy',
+        fromMs: d.time * 1000,
+        label: `Deploy ${d.version} at ${new Date(d.time * 1000).toLocaleString()}`,
+        short: d.version.slice(0, 7),
+      }),
+    ),
+    ...anomalies.map(
+      (a): TimelineEvent => ({
+        id: a.id,
+        kind: 'anomaly',
+        fromMs: a.window.from * 1000,
+        untilMs: a.window.until * 1000,
+        label: `Anomaly: ${a.function ? a.function.name : a.kind}, from ${new Date(a.window.from * 1000).toLocaleString()} for ${a.window.minutes} min`,
+        short: a.function ? a.function.name : a.kind,
+        selected: a.id === state.anomaly,
+      }),
+    ),
+  ];
 
   const highlightNames = () => [...new Set([...findingNames, ...(state.fn ? [state.fn] : [])])];
 

@@ -1,11 +1,13 @@
 import { flameGraphClient } from '../flamegraph/client.js';
 import { escapeHtml, jsonForScript } from '../flamegraph/html.js';
 import { toLevels } from '../flamegraph/levels.js';
+import * as anomaliesPanel from './anomalies-panel.js';
 import * as apiClient from './api-client.js';
 import * as app from './app.js';
 import * as diffChanges from './diff-changes.js';
 import * as dom from './dom.js';
 import * as findingsPanel from './findings-panel.js';
+import * as flameWire from './flame-wire.js';
 import * as format from './format.js';
 import * as query from './query.js';
 import * as sandwich from './sandwich.js';
@@ -26,10 +28,12 @@ import * as urlState from './url-state.js';
  */
 const BROWSER_MODULES: ReadonlyArray<Record<string, unknown>> = [
   { flameGraphClient, toLevels },
+  anomaliesPanel,
   apiClient,
   diffChanges,
   dom,
   findingsPanel,
+  flameWire,
   format,
   query,
   sandwich,

@@ -5,7 +5,8 @@
  */
 export const UI_CSS = `
 :root { color-scheme: light; --fg: #1d1d1f; --bg: #fff; --panel: #f6f7f9; --muted: #5f6368; --border: #d8dbe0;
-  --accent: #0057d9; --area: #7aa7e8; --grew: #e0464b; --shrank: #3a9d4a; --base: #2f7fd8; --head: #e58a1f; }
+  --accent: #0057d9; --area: #7aa7e8; --grew: #e0464b; --shrank: #3a9d4a; --base: #2f7fd8; --head: #e58a1f;
+  --anomaly: #d1242f; --deploy: #6f42c1; }
 @media (prefers-color-scheme: dark) { :root:not([data-theme=light]) { color-scheme: dark; --fg: #e8e8ea; --bg: #151618;
   --panel: #1f2124; --muted: #a0a4aa; --border: #373a3f; --accent: #7cc4ff; --area: #3f6fae; } }
 :root[data-theme=dark] { color-scheme: dark; --fg: #e8e8ea; --bg: #151618; --panel: #1f2124; --muted: #a0a4aa;
@@ -32,6 +33,28 @@ a { color: var(--accent); }
 .timeline-svg .axis { stroke: var(--border); } .timeline-svg .tick { fill: var(--muted); font-size: 11px; }
 .timeline-svg .brush { fill: var(--accent); opacity: .2; }
 .timeline-svg .mark-base { fill: var(--base); opacity: .18; } .timeline-svg .mark-head { fill: var(--head); opacity: .22; }
+.timeline-svg .event { cursor: pointer; outline: none; }
+.timeline-svg .event-shape { stroke: var(--bg); stroke-width: 1; }
+.timeline-svg .event-anomaly .event-shape { fill: var(--anomaly); } .timeline-svg .event-deploy .event-shape { fill: var(--deploy); }
+.timeline-svg .event-text { font-size: 11px; fill: var(--fg); }
+.timeline-svg .event.selected .event-text { font-weight: 700; }
+.timeline-svg .event:focus-visible .event-shape, .timeline-svg .event:hover .event-shape { stroke: var(--fg); stroke-width: 2; }
+.timeline-svg .event:focus-visible .event-text { text-decoration: underline; }
+.timeline-svg .event-window { fill: var(--anomaly); opacity: .12; } .timeline-svg .event-window.selected { opacity: .25; }
+.timeline-svg .event-line { stroke: var(--deploy); stroke-width: 1.5; stroke-dasharray: 3 2; }
+.anomaly-list { list-style: none; margin: 0; padding: 0; display: grid; gap: .3rem; }
+.anomaly-item { width: 100%; text-align: left; display: block; padding: .3rem .5rem; }
+.anomaly-item[aria-pressed=true] { background: color-mix(in srgb, var(--anomaly) 14%, var(--bg)); color: var(--fg); border-color: var(--anomaly); }
+.anomaly-item .muted { display: block; }
+.anomaly-report { border-top: 1px solid var(--border); margin-top: .6rem; padding-top: .3rem; }
+.anomaly-report h3 { font-size: .95rem; margin: .3rem 0; } .anomaly-report h4 { font-size: .85rem; margin: .6rem 0 .2rem; }
+.anomaly-report .statement { margin: .4rem 0; }
+.anomaly-actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+.call-path { margin: 0; padding-left: 1.4rem; font-size: 12px; } .call-path code { word-break: break-all; }
+.anomaly-changes { font-size: 12px; } .anomaly-changes tr.grew td.delta { color: var(--grew); } .anomaly-changes tr.shrank td.delta { color: var(--shrank); }
+.anomaly-report ul { margin: 0; padding-left: 1.1rem; font-size: 12px; }
+.badge.badge-anomaly { background: var(--anomaly); color: #fff; } .badge.badge-deploy { background: var(--deploy); color: #fff; }
+.anomaly-report:focus { outline: none; }
 .tabs { display: flex; gap: .25rem; border-bottom: 1px solid var(--border); margin: .4rem 0 .6rem; padding-bottom: .4rem; }
 .layout { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 1rem; align-items: start; }
 @media (max-width: 1000px) { .layout { grid-template-columns: minmax(0, 1fr); } }

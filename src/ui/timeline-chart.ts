@@ -9,23 +9,51 @@ export interface TimelineData {
   values: number[];
 }
 
-/** TimelineOptions: marks shade sub-ranges (the diff's base and head); onSelect gets a drag. */
+/**
+ * TimelineEvent is a marker above the chart: a deploy (a line at its time) or an anomaly (its
+ * window shaded, a marker at its start). `label` is what a screen reader and the tooltip say;
+ * `short` is the text drawn beside the marker.
+ */
+export interface TimelineEvent {
+  id: string;
+  kind: 'deploy' | 'anomaly';
+  fromMs: number;
+  untilMs?: number;
+  label: string;
+  short: string;
+  selected?: boolean;
+}
+
+/**
+ * TimelineOptions: marks shade sub-ranges (the diff's base and head); onSelect gets a drag;
+ * events are focusable markers (Enter, Space or a click calls onEvent).
+ */
 export interface TimelineOptions {
   unit: string;
   nowMs: number;
   marks: Array<{ fromMs: number; untilMs: number; kind: string; label: string }>;
   onSelect: (fromMs: number, untilMs: number) => void;
+  events?: TimelineEvent[];
+  onEvent?: (event: TimelineEvent) => void;
 }
 
 /**
  * renderTimeline draws the range's totals as an SVG area chart; dragging across it selects a
- * new range (a click without a drag does nothing, so a stray click cannot lose the view).
+ * new range (a click without a drag does nothing, so a stray click cannot lose the view). Deploy
+ * and anomaly markers sit in a lane above the area: deploys are dashed lines under a square,
+ * anomalies shaded windows under a triangle, each a focusable button with its own label.
  */
 export function renderTimeline(container: HTMLElement, data: TimelineData, options: TimelineOptions): void {
   const NS = 'http://www.w3.org/2000/svg';
   const width = Math.max(200, container.clientWidth || 800);
-  const height = 90;
-  const pad = { left: 4, right: 4, top: 6, bottom: 18 };
+  const events = (options.events ?? []).filter((e) => {
+    const end = data.startMs + data.stepMs * data.values.length;
+    return (e.untilMs ?? e.fromMs) >= data.startMs && e.fromMs <= end;
+  });
+  // Two rows of markers: anomalies on top, deploys below, so one at the other's time stays legible.
+  const lane = events.length ? 34 : 0;
+  const height = 90 + lane;
+  const pad = { left: 4, right: 4, top: 6 + lane, bottom: 18 };
   const endMs = data.startMs + data.stepMs * data.values.length;
   const max = Math.max(1, ...data.values);
   const x = (ms: number) =>
@@ -35,7 +63,8 @@ export function renderTimeline(container: HTMLElement, data: TimelineData, optio
   svg.setAttribute('width', String(width));
   svg.setAttribute('height', String(height));
   svg.setAttribute('class', 'timeline-svg');
-  svg.setAttribute('role', 'img');
+  // A group, not an image: the markers inside are focusable controls.
+  svg.setAttribute('role', events.length ? 'group' : 'img');
   const total = data.values.reduce((a, b) => a + b, 0);
   svg.setAttribute(
     'aria-label',
@@ -59,6 +88,26 @@ export function renderTimeline(container: HTMLElement, data: TimelineData, optio
     title.textContent = m.label;
     r.append(title);
   }
+  const clampX = (ms: number) => Math.min(width - pad.right, Math.max(pad.left, x(ms)));
+  for (const e of events) {
+    if (e.kind === 'anomaly' && e.untilMs !== undefined) {
+      add('rect', {
+        x: clampX(e.fromMs),
+        y: lane,
+        width: Math.max(2, clampX(e.untilMs) - clampX(e.fromMs)),
+        height: height - pad.bottom - lane,
+        class: `event-window${e.selected ? ' selected' : ''}`,
+      });
+    } else {
+      add('line', {
+        x1: clampX(e.fromMs),
+        x2: clampX(e.fromMs),
+        y1: 29,
+        y2: height - pad.bottom,
+        class: 'event-line',
+      });
+    }
+  }
   let d = `M ${x(data.startMs)} ${y(0)}`;
   data.values.forEach((v, i) => {
     d += ` L ${x(data.startMs + i * data.stepMs)} ${y(v)} L ${x(data.startMs + (i + 1) * data.stepMs)} ${y(v)}`;
@@ -76,7 +125,46 @@ export function renderTimeline(container: HTMLElement, data: TimelineData, optio
     });
     t.textContent = formatTimeMs(ms, options.nowMs);
   }
-  const brush = add('rect', { x: 0, y: 0, width: 0, height: height - pad.bottom, class: 'brush' });
+  const brush = add('rect', { x: 0, y: lane, width: 0, height: height - pad.bottom - lane, class: 'brush' });
+  // Markers last, so they are above the brush and take their own clicks.
+  for (const e of events) {
+    const cx = clampX(e.fromMs);
+    const g = document.createElementNS(NS, 'g');
+    g.setAttribute('class', `event event-${e.kind}${e.selected ? ' selected' : ''}`);
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', e.label);
+    g.setAttribute('data-event', e.id);
+    g.setAttribute('data-kind', e.kind);
+    if (e.selected) g.setAttribute('aria-pressed', 'true');
+    const title = document.createElementNS(NS, 'title');
+    title.textContent = e.label;
+    const shape = document.createElementNS(NS, e.kind === 'deploy' ? 'rect' : 'path');
+    if (e.kind === 'deploy') {
+      for (const [k, v] of Object.entries({ x: cx - 5, y: 19, width: 10, height: 10, rx: 1 })) {
+        shape.setAttribute(k, String(v));
+      }
+    } else shape.setAttribute('d', `M ${cx - 6} 14 L ${cx} 2 L ${cx + 6} 14 Z`);
+    shape.setAttribute('class', 'event-shape');
+    const text = document.createElementNS(NS, 'text');
+    const right = cx < width - 120;
+    text.setAttribute('x', String(right ? cx + 8 : cx - 8));
+    text.setAttribute('y', e.kind === 'deploy' ? '28' : '12');
+    text.setAttribute('text-anchor', right ? 'start' : 'end');
+    text.setAttribute('class', 'event-text');
+    text.textContent = e.short;
+    g.append(title, shape, text);
+    const fire = () => options.onEvent?.(e);
+    g.addEventListener('pointerdown', (ev) => ev.stopPropagation());
+    g.addEventListener('click', fire);
+    g.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        fire();
+      }
+    });
+    svg.append(g);
+  }
   brush.setAttribute('visibility', 'hidden');
   const msAt = (clientX: number) => {
     const r = svg.getBoundingClientRect();

@@ -17,6 +17,7 @@ test('the URL round-trips the whole view, and defaults stay out of it', () => {
     baseFrom: '1700000000000',
     headMatchers: 'version="2"',
     theme: 'dark' as const,
+    anomaly: 'an_3f2a',
   };
   assert.deepEqual(parseUiState(formatUiState(state)), state);
   assert.equal(formatUiState(defaultUiState()), '');

@@ -27,6 +27,8 @@ export interface UiState {
   baseMatchers: string;
   headMatchers: string;
   theme: '' | 'light' | 'dark';
+  /** anomaly is the id of the anomaly whose report is open ('an_…'). */
+  anomaly: string;
 }
 
 /** UiView names the main panel. */
@@ -52,6 +54,7 @@ export function defaultUiState(): UiState {
     baseMatchers: '',
     headMatchers: '',
     theme: '',
+    anomaly: '',
   };
 }
 
@@ -79,6 +82,7 @@ export function parseUiState(search: string): UiState {
   state.headMatchers = text('headM');
   const theme = text('theme');
   state.theme = theme === 'light' || theme === 'dark' ? theme : '';
+  state.anomaly = text('anomaly');
   return state;
 }
 
@@ -106,6 +110,7 @@ export function formatUiState(state: UiState): string {
   put('baseM', state.baseMatchers, d.baseMatchers);
   put('headM', state.headMatchers, d.headMatchers);
   put('theme', state.theme, d.theme);
+  put('anomaly', state.anomaly, d.anomaly);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
