@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { ArtifactRecord } from '../collect/collector.js';
 import type { RunManifest } from '../collect/manifest.js';
 import { importProfileFile } from '../formats/index.js';
@@ -18,8 +18,9 @@ import {
   parseNodeMetrics,
 } from './features/read-node-metrics.js';
 import { type ProcessFeatures, parseTimeseries, timeseriesFeatures } from './features/read-timeseries.js';
-import { type Runtime, runtimesOfProfile } from './features/runtimes.js';
+import { type Runtime, runtimeOfFrame, runtimesOfProfile } from './features/runtimes.js';
 import { mergeViews, type SampleKind, type SampleView, viewsOfProfile } from './features/sample-views.js';
+import { JavaSourceLocator } from './features/source-lines.js';
 import { restoreInlinedFrames } from './features/v8-inlining.js';
 import { mergeLineTicks, v8LineTicks } from './features/v8-line-ticks.js';
 import { type FrameOrigin, functionOrigins } from './frame-origin.js';
@@ -162,6 +163,7 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   if (manifest.wallMs > 0 && input.metrics.wall_s === undefined)
     input.metrics.wall_s = manifest.wallMs / 1000;
   input.runtimes = runtimesOf(input.views);
+  if (input.runtimes.includes('jvm')) locateJvmSources(input.views, manifest);
   addGcShare(input);
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
@@ -177,6 +179,32 @@ function pstatsView(p: Profile): SampleView[] {
     samples: p.samples.map((s) => ({ ...s, values: [s.values[i]] })),
   };
   return viewsOfProfile(one, 'cpu');
+}
+
+/**
+ * locateJvmSources gives the program's own JVM frames (JFR names class and method, not the
+ * file) their source file when it is found from the classpath or the working directory, so
+ * source-line patterns and reports can read the hot lines.
+ */
+function locateJvmSources(views: SampleView[], manifest: RunManifest): void {
+  const argv = manifest.target?.argv ?? [];
+  const cwd = manifest.target?.cwd;
+  const roots: string[] = [];
+  for (let i = 0; i < argv.length - 1; i++)
+    if (/^(-cp|-classpath|--class-path)$/.test(argv[i]))
+      for (const entry of argv[i + 1].split(':'))
+        if (entry && !/\.jar$|\*$/.test(entry))
+          roots.push(isAbsolute(entry) || !cwd ? entry : join(cwd, entry));
+  if (cwd) roots.push(cwd);
+  const locator = new JavaSourceLocator(roots, cwd && cwd !== '/' ? cwd : undefined);
+  for (const v of views) {
+    const origins = functionOrigins(v.profile.functions);
+    for (const [i, fn] of v.profile.functions.entries()) {
+      if (fn.filename !== '' || origins[i] !== 'own' || runtimeOfFrame(fn.name, '') === 'node') continue;
+      const file = locator.locate(fn.name);
+      if (file) fn.filename = file;
+    }
+  }
 }
 
 /** runtimesOf unions the runtimes of every view's frames. */

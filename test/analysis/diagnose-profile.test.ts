@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runVariance } from '../../src/analysis/detectors/run-variance.js';
 import { diagnoseProfile } from '../../src/analysis/diagnose.js';
@@ -205,6 +208,58 @@ test('node metrics: scavenges (kind 1) and minor mark-sweeps (16) are young-gene
   assert.equal(p.gc_minor_count, 31);
   assert.equal(p.gc_minor_pause_ms, 17);
   assert.equal(nodeMetricsOf([p]).gc_minor_per_cpu_s, 15.5);
+});
+
+test('JVM: list scans in a loop are algorithmic, from the collection frames or the hot source line', () => {
+  const cpu = [{ type: 'cpu', unit: 'nanoseconds' }];
+  const dir = mkdtempSync(join(tmpdir(), 'autoprof-jvm-src-'));
+  const file = join(dir, 'Matcher.java');
+  writeFileSync(
+    file,
+    [
+      'class Matcher {',
+      '  static int match(java.util.List<String> a, java.util.List<String> b, java.util.Set<String> s) {',
+      '    int n = 0;',
+      '    for (String x : b) {',
+      '      if (a.contains(x)) n++;',
+      '      if (s.contains(x)) n++;',
+      '    }',
+      '    return n;',
+      '  }',
+      '}',
+    ].join('\n'),
+  );
+  const main = { name: 'Matcher.main', file, line: 20 };
+  const scan = build(cpu, [
+    [
+      [
+        main,
+        { name: 'Matcher.match', file, line: 5 },
+        { name: 'java/util/ArrayList.contains' },
+        { name: 'java/util/ArrayList.indexOfRange' },
+      ],
+      [800 * ms],
+    ],
+    [[main, { name: 'Matcher.match', file, line: 4 }], [200 * ms]],
+  ]);
+  const f = diagnoseProfile(scan).findings.find((x) => x.category === 'algorithmic');
+  assert.equal(f?.pattern_id, 'jvm-linear-scan');
+  assert.equal(f?.location.function, 'Matcher.match');
+  assert.equal(f?.severity, 'high');
+  // A profiler without inlined frames: the own hot line calling contains stands for the scan.
+  const inlined = build(cpu, [
+    [[main, { name: 'Matcher.match', file, line: 5 }], [600 * ms]],
+    [[main, { name: 'Matcher.match', file, line: 4 }], [400 * ms]],
+  ]);
+  const g = diagnoseProfile(inlined).findings.find((x) => x.category === 'algorithmic');
+  assert.equal(g?.pattern_id, 'jvm-linear-scan');
+  assert.equal(g?.location.line, 5);
+  // A hashed set's contains on the hot line is not a scan.
+  const hashed = build(cpu, [
+    [[main, { name: 'Matcher.match', file, line: 6 }, { name: 'java/util/HashMap.getNode' }], [900 * ms]],
+    [[main, { name: 'Matcher.match', file, line: 4 }], [100 * ms]],
+  ]);
+  assert.ok(!diagnoseProfile(hashed).findings.some((x) => x.category === 'algorithmic'));
 });
 
 test('an empty profile is insufficient-data, not a guess', () => {

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** MAX_SOURCE_BYTES: larger files are bundles or generated code, not worth scanning. */
@@ -94,5 +95,103 @@ export class SourceReader {
       if (opened && depth <= 0) break;
     }
     return out;
+  }
+}
+
+/** MAX_SCAN_DIRS bounds the directory walk that looks for a JVM class's source file. */
+const MAX_SCAN_DIRS = 4000;
+const MAX_SCAN_DEPTH = 8;
+const SKIP_DIRS = /^(\.|node_modules$|target$|build$|out$|dist$|coverage$)/;
+
+/**
+ * JavaSourceLocator finds the .java (or .kt) file of a JVM class, since JFR frames name the
+ * class and line but not the file: `pkg.Outer$Inner` is looked up as pkg/Outer.java under the
+ * roots (the classpath entries and the working directory, with the src/main/java layouts), then
+ * by a bounded walk of the working directory for a file at that relative path. A file is
+ * accepted only when it declares the class and mentions the method.
+ */
+export class JavaSourceLocator {
+  private index: Map<string, string[]> | undefined;
+  private readonly found = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly roots: string[],
+    private readonly walkRoot: string | undefined,
+  ) {}
+
+  /** locate returns the absolute source path of `Class.method` (JVM frame name), or undefined. */
+  locate(frameName: string): string | undefined {
+    const m = /^((?:[\w$]+[./])*)([A-Za-z_][\w]*)(?:\$[\w$]*)?\.([\w$<>]+)$/.exec(frameName);
+    if (!m) return undefined;
+    const pkg = m[1].replace(/[./]$/, '').replace(/\./g, '/');
+    const outer = m[2];
+    const method = m[3].replace(/^lambda\$(\w+)\$\d+$/, '$1');
+    const key = `${pkg}/${outer}`;
+    if (!this.found.has(key)) this.found.set(key, this.search(pkg, outer));
+    const file = this.found.get(key);
+    if (!file) return undefined;
+    if (!method.startsWith('<') && !readText(file).includes(method)) return undefined;
+    return file;
+  }
+
+  private search(pkg: string, outer: string): string | undefined {
+    const rel = pkg ? `${pkg}/${outer}` : outer;
+    const declares = new RegExp(`\\b(class|interface|enum|record|object)\\s+${outer}\\b`);
+    const ok = (path: string) => declares.test(readText(path));
+    for (const root of this.roots)
+      for (const layout of ['', 'src/main/java/', 'src/main/kotlin/', 'src/'])
+        for (const ext of ['.java', '.kt']) {
+          const path = join(root, layout, rel + ext);
+          if (isFile(path) && ok(path)) return path;
+        }
+    if (!this.walkRoot) return undefined;
+    const hits = (this.walkIndex().get(`${outer}.java`) ?? [])
+      .concat(this.walkIndex().get(`${outer}.kt`) ?? [])
+      .filter((p) => p.slice(0, p.lastIndexOf('.')).endsWith(`/${rel}`) && ok(p));
+    return hits.length === 1 ? hits[0] : undefined;
+  }
+
+  private walkIndex(): Map<string, string[]> {
+    if (this.index) return this.index;
+    const index = new Map<string, string[]>();
+    const queue: Array<[string, number]> = this.walkRoot ? [[this.walkRoot, 0]] : [];
+    let dirs = 0;
+    while (queue.length > 0 && dirs < MAX_SCAN_DIRS) {
+      const [dir, depth] = queue.shift() as [string, number];
+      dirs++;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        if (e.isDirectory()) {
+          if (depth < MAX_SCAN_DEPTH && !SKIP_DIRS.test(e.name)) queue.push([join(dir, e.name), depth + 1]);
+        } else if (e.isFile() && /\.(java|kt)$/.test(e.name)) {
+          const list = index.get(e.name) ?? [];
+          list.push(join(dir, e.name));
+          index.set(e.name, list);
+        }
+      }
+    }
+    this.index = index;
+    return index;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return statSync(path).size <= MAX_SOURCE_BYTES ? readFileSync(path, 'utf8') : '';
+  } catch {
+    return '';
   }
 }
