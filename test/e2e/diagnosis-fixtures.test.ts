@@ -247,6 +247,7 @@ test(`diagnosis fixtures (${fixtures.length} programs, ${CONCURRENCY} at a time)
   concurrency: CONCURRENCY,
 }, async (t) => {
   const outcomes: Outcome[] = [];
+  const retried: string[] = [];
   await Promise.all(
     fixtures.map((f) => {
       const built = buildFixture(f);
@@ -258,7 +259,16 @@ test(`diagnosis fixtures (${fixtures.length} programs, ${CONCURRENCY} at a time)
       // A known miss stays visible as a TODO (reported, not failing) until the analysis gets it
       // right; the scorecard below counts it as wrong either way.
       return t.test(name, f.knownMiss ? { todo: f.knownMiss } : {}, async (st) => {
-        const outcome = await diagnoseFixture(f, built.vars);
+        // Profiles are samples: on a loaded 2-core machine a 1.5 s run can miss what a second run
+        // shows. A wrong verdict gets one more run; the scorecard counts the retry, and a fixture
+        // wrong twice fails.
+        let outcome = await diagnoseFixture(f, built.vars);
+        if (outcome.verdict !== 'right') {
+          const first = outcome;
+          outcome = await diagnoseFixture(f, built.vars);
+          outcome.detail = `${outcome.detail} [retried after: ${first.verdict}: ${first.detail}]`;
+          retried.push(f.id);
+        }
         outcomes.push(outcome);
         st.diagnostic(`${outcome.verdict}: ${outcome.detail}`);
         assert.notEqual(outcome.verdict, 'run-failed', outcome.detail);
@@ -279,6 +289,11 @@ test(`diagnosis fixtures (${fixtures.length} programs, ${CONCURRENCY} at a time)
     .filter((o) => o.verdict !== 'right')
     .sort((a, b) => a.fixture.id.localeCompare(b.fixture.id))
     .map((o) => `  ${o.fixture.id}: ${o.verdict}: ${o.detail}`);
-  for (const l of [...table, ...(misses.length > 0 ? ['not right:', ...misses] : [])]) t.diagnostic(l);
-  process.stderr.write(`\ndiagnosis scorecard (top ${TOP})\n${table.join('\n')}\n${misses.join('\n')}\n`);
+  const retries =
+    retried.length > 0 ? [`retried once (wrong on the first run): ${retried.sort().join(', ')}`] : [];
+  for (const l of [...table, ...(misses.length > 0 ? ['not right:', ...misses] : []), ...retries])
+    t.diagnostic(l);
+  process.stderr.write(
+    `\ndiagnosis scorecard (top ${TOP})\n${table.join('\n')}\n${misses.join('\n')}\n${retries.join('\n')}\n`,
+  );
 });
