@@ -31,6 +31,12 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
+/** exited resolves once the child is gone, also when it exited before anyone listened. */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 test('every acknowledged profile survives kill -9 and a restart', async () => {
   const first = await startServer();
   const now = nowSeconds();
@@ -57,7 +63,7 @@ test('every acknowledged profile survives kill -9 and a restart', async () => {
   first.child.kill('SIGKILL');
   stop = true;
   await Promise.all(agents);
-  await new Promise((r) => first.child.once('exit', r));
+  await exited(first.child);
   assert.ok(acked.length > 50, `only ${acked.length} profiles were acknowledged`);
 
   const second = await startServer();
@@ -72,6 +78,6 @@ test('every acknowledged profile survives kill -9 and a restart', async () => {
     process.stderr.write(`durability: ${acked.length} acknowledged profiles, all present after kill -9\n`);
   } finally {
     second.child.kill('SIGTERM');
-    await new Promise((r) => second.child.once('exit', r));
+    await exited(second.child);
   }
 });
