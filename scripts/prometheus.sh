@@ -44,29 +44,12 @@ scrape_configs:
 YAML
   prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --web.listen-address="127.0.0.1:$port" --log.level=warn >"$DIR/log" 2>&1 &
-  local pid=$!
-  echo "$pid" >"$DIR/pid"
-  if ! wait_ready "http://127.0.0.1:$port/-/ready" "$pid"; then
-    say "did not become ready; log:"; tail -n 20 "$DIR/log" >&2
-    kill "$pid" 2>/dev/null
-    exit 3
-  fi
-  echo "PROMETHEUS_URL=http://127.0.0.1:$port" | tee "$DIR/url"
-}
-
-stop() {
-  if [ -f "$DIR/pid" ]; then
-    local pid
-    pid=$(cat "$DIR/pid")
-    kill "$pid" 2>/dev/null && for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$DIR"
+  await_started $! "$port" PROMETHEUS
 }
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop_service ;;
   install) install_debian_package prometheus prometheus || exit 3 ;;
   *) echo "usage: prometheus.sh start|stop|install" >&2; exit 2 ;;
 esac

@@ -43,3 +43,28 @@ wait_ready() {
   done
   return 1
 }
+
+# await_started PID PORT NAME: record PID in $DIR/pid, wait until the service's /-/ready answers
+# on 127.0.0.1:PORT (exit 3 with its log tail if it does not), then print NAME_URL=... (also
+# kept in $DIR/url for a second `start`).
+await_started() {
+  local pid="$1" port="$2" name="$3"
+  echo "$pid" >"$DIR/pid"
+  if ! wait_ready "http://127.0.0.1:$port/-/ready" "$pid"; then
+    say "did not become ready; log:"; tail -n 20 "$DIR/log" >&2
+    kill "$pid" 2>/dev/null
+    exit 3
+  fi
+  echo "${name}_URL=http://127.0.0.1:$port" | tee "$DIR/url"
+}
+
+# stop_service: stop the PID recorded in $DIR/pid (TERM, then KILL after 5 s) and remove $DIR.
+stop_service() {
+  if [ -f "$DIR/pid" ]; then
+    local pid
+    pid=$(cat "$DIR/pid")
+    kill "$pid" 2>/dev/null && for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$DIR"
+}
