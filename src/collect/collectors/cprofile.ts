@@ -3,7 +3,7 @@ import {
   listPyArtifacts,
   looksLikePython,
   type PyArtifactType,
-  pySamplerDir,
+  pySamplerAvailability,
   withPythonHook,
 } from '../py-sampler/python-hook.js';
 
@@ -29,14 +29,7 @@ const PSTATS_FILES: readonly PyArtifactType[] = [
 export const cprofileCollector: Collector = {
   name: 'cprofile',
   description: 'Python cProfile call statistics (deterministic, slows the target)',
-  async availability() {
-    try {
-      pySamplerDir();
-      return { available: true };
-    } catch (err) {
-      return { available: false, reason: (err as Error).message };
-    }
-  },
+  availability: pySamplerAvailability,
   async prepare(launch: LaunchSpec, ctx: CollectorContext) {
     argvByRun.set(ctx.artifactsDir, launch.argv);
     return withPythonHook(launch, { AUTOPROF_PY_CPROFILE_DIR: ctx.artifactsDir });

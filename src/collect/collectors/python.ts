@@ -6,7 +6,7 @@ import {
   listPyArtifacts,
   looksLikePython,
   type PyArtifactType,
-  pySamplerDir,
+  pySamplerAvailability,
   withPythonHook,
 } from '../py-sampler/python-hook.js';
 import { resolveCommand } from '../runner.js';
@@ -139,14 +139,7 @@ export function createPythonCollector(options: PythonCollectorOptions = {}): Col
   return {
     name: 'python',
     description: 'Python stack samples per thread (py-spy, or an in-process sampler via sitecustomize)',
-    async availability() {
-      try {
-        pySamplerDir();
-        return { available: true };
-      } catch (err) {
-        return { available: false, reason: (err as Error).message };
-      }
-    },
+    availability: pySamplerAvailability,
     async prepare(launch: LaunchSpec, ctx: CollectorContext) {
       const choice = resolveChoice(options);
       const usePySpy =

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FormatName } from '../../formats/types.js';
-import type { ArtifactKind, ArtifactRecord, CollectorName, LaunchSpec } from '../collector.js';
+import type { ArtifactKind, ArtifactRecord, Availability, CollectorName, LaunchSpec } from '../collector.js';
 
 /**
  * PY_SAMPLER_FOLDER is where the Python half of the python and cprofile collectors lives,
@@ -80,4 +80,17 @@ export function listPyArtifacts(
     });
   }
   return records;
+}
+
+/**
+ * pySamplerAvailability is the availability of the collectors that load the Python hook: they
+ * need the sampler's files, found from the package root.
+ */
+export async function pySamplerAvailability(): Promise<Availability> {
+  try {
+    pySamplerDir();
+    return { available: true };
+  } catch (err) {
+    return { available: false, reason: (err as Error).message };
+  }
 }
