@@ -114,3 +114,21 @@ test('python: a non-Python target is skipped, not failed', async () => {
   const run = await runWithCollectors([inProcess], ['sh', '-c', 'exit 0']);
   assert.equal(run.results[0].status, 'skipped');
 });
+
+test('python: an interpreter that does not import threading at start-up exits normally under the sampler', async (t) => {
+  // Debian's /usr/bin/python3 imports no threading at start-up (pyenv's does); the sampler
+  // thread must not be the first to import it, or interpreter exit waits forever.
+  const debianPython = '/usr/bin/python3';
+  const probe = spawnSync(debianPython, ['-c', 'import sys; print("threading" in sys.modules)']);
+  if (probe.status !== 0) return skipWith(t, `${debianPython} is not installed`);
+  if (probe.stdout.toString().trim() !== 'False') {
+    return skipWith(t, `${debianPython} imports threading at start-up, so this case cannot happen there`);
+  }
+  const run = await runWithCollectors([inProcess], [debianPython, HOT, '0.3']);
+  assert.equal(run.exitCode, 0, run.stderr);
+  const [result] = run.results;
+  assert.equal(result.status, 'ok', result.warnings.join('\n'));
+  const cpu = result.artifacts.find((a) => a.kind === 'cpu-profile')!;
+  const self = selfByFunction(readJson<Speedscope>(run.ctx.runDir, cpu.path));
+  assert.equal(top(self)[0], 'hot_python_loop', JSON.stringify([...self]));
+});
