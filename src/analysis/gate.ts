@@ -38,7 +38,18 @@ export interface GateResult {
   ratings: Ratings;
 }
 
-const CPU_TYPES = new Set(['cpu', 'samples', 'cpu-time', 'cycles', 'instructions', 'task-clock']);
+// Time-based profiles: Python samplers record 'time' (and 'wall'), and a share of time is as much
+// a cost regression as a share of CPU.
+const CPU_TYPES = new Set([
+  'cpu',
+  'samples',
+  'cpu-time',
+  'cycles',
+  'instructions',
+  'task-clock',
+  'time',
+  'wall',
+]);
 const MEMORY_TYPES = /alloc|inuse|space|bytes|objects|heap/;
 const TIME_UNITS = /sec\/op|ns\/op|^s$|^ms$|^ns$|seconds|sec$|time/;
 const MEMORY_UNITS = /B\/op|allocs\/op|bytes|^B$|rss|memory/i;

@@ -201,6 +201,17 @@ export function diffProfiles(
     });
   }
   adjustForMultipleTests(changes, thresholds.alpha);
+  if (multiRun && minP <= thresholds.alpha) {
+    // With runs enough for a test, a change that is not significant is noise until shown
+    // otherwise: listing it as a regression would make identical programs read as changed.
+    const noise = changes.filter((c) => !c.gating).length;
+    if (noise > 0) {
+      notes.push(
+        `${noise} function(s) moved by more than ${thresholds.minChangePct}% but not significantly (Mann-Whitney U, Holm-corrected, alpha=${thresholds.alpha}); they are not listed`,
+      );
+    }
+    changes.splice(0, changes.length, ...changes.filter((c) => c.gating));
+  }
   if (shareShifts > 0) {
     notes.push(
       `${shareShifts} function(s) moved in share only because others changed: their cost per run did not move the same way, so they are not counted as changes`,

@@ -88,8 +88,8 @@ const FLAG_TO_POLICY: Record<string, string> = {
 };
 
 const MEMORY_TYPE = /alloc|inuse|space/;
-/** THIN_PROFILE_STACKS: fewer distinct sampled stacks than this per run is a thin profile. */
-const THIN_PROFILE_STACKS = 20;
+/** THIN_PROFILE_SAMPLES: fewer samples than this per run is a thin profile. */
+const THIN_PROFILE_SAMPLES = 50;
 
 /** diffCommand is `autoprof diff`. */
 export const diffCommand: Command = {
@@ -221,15 +221,21 @@ function profileGaps(base: DiffSide, head: DiffSide): string[] {
         `functions: ${side.unprofiled} of the ${role} side's runs left no profile; functions were compared on the ${side.profiles.length} that did`,
       );
     }
-    const samples = side.profiles.map((p) => p.samples.reduce((n, s) => n + (s.values[0] !== 0 ? 1 : 0), 0));
+    const samples = side.profiles.map(sampleCount).filter((n): n is number => n !== undefined);
     const thin = samples.length > 0 ? [...samples].sort((a, b) => a - b)[samples.length >> 1] : undefined;
-    if (thin !== undefined && thin < THIN_PROFILE_STACKS) {
+    if (thin !== undefined && thin < THIN_PROFILE_SAMPLES) {
       gaps.push(
-        `functions: the ${role} side's profiles are thin (median ${thin} distinct stacks a run): shares of small functions are mostly sampling noise`,
+        `functions: the ${role} side's profiles are thin (median ${thin} samples a run): shares of small functions are mostly sampling noise`,
       );
     }
   }
   return gaps;
+}
+
+/** sampleCount is a profile's number of samples, where it records one ('samples/count'). */
+function sampleCount(p: Profile): number | undefined {
+  const i = p.sampleTypes.findIndex((t) => t.type === 'samples' && t.unit === 'count');
+  return i < 0 ? undefined : p.samples.reduce((n, s) => n + s.values[i], 0);
 }
 
 function commonMemoryTypes(base: Profile[], head: Profile[]): string[] {
