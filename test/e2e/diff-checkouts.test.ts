@@ -37,14 +37,14 @@ const programs: Record<'node' | 'python', Program> = {
     argv: [process.execPath, 'job.mjs'],
     scoring: 'scoreRecords',
     regress: (s) => s.replace('const WORK = 40;', 'const WORK = 240;'),
-    improve: (s) => s.replace('const ROUNDS = 6;', 'const ROUNDS = 1;'),
+    improve: (s) => s.replace('const ROUNDS = 4;', 'const ROUNDS = 1;'),
   },
   python: {
     file: 'job.py',
     argv: ['python3', 'job.py'],
     scoring: 'score_records',
     regress: (s) => s.replace('WORK = 12', 'WORK = 72'),
-    improve: (s) => s.replace('ROUNDS = 5', 'ROUNDS = 1'),
+    improve: (s) => s.replace('ROUNDS = 3', 'ROUNDS = 1'),
   },
 };
 
