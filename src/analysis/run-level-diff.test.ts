@@ -46,18 +46,23 @@ test('the detectable change follows the noise and the run count', () => {
   assert.equal(detectableChangePct([1], [1], 0.05), null);
 });
 
-test('measureRun reads the manifest, the system summary and Node GC pauses', () => {
+test("measureRun reads the manifest, each process's last CPU counters, peak RSS and Node GC pauses", () => {
   const dir = mkdtempSync(join(tmpdir(), 'autoprof-measure-'));
   mkdirSync(join(dir, 'artifacts'));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ wallMs: 1500 }));
   writeFileSync(
     join(dir, 'artifacts', 'system.timeseries.jsonl'),
-    '{"type":"header"}\n{"type":"summary","wallMs":1490,"cpuMs":1200,"peakRssKb":102400}\n',
+    [
+      '{"type":"header"}',
+      '{"type":"sample","processes":[{"pid":7,"cpuUserMs":900,"cpuSystemMs":100},{"pid":8,"cpuUserMs":150,"cpuSystemMs":50}]}',
+      '{"type":"sample","processes":[{"pid":7,"cpuUserMs":950,"cpuSystemMs":100}]}',
+      '{"type":"summary","wallMs":1490,"cpuMs":800,"peakRssKb":102400}',
+    ].join('\n'),
   );
   writeFileSync(
     join(dir, 'artifacts', 'node-42.metrics.json'),
     JSON.stringify({ startedAt: 1000, endedAt: 2000, gc: { totalPauseMs: 150 } }),
   );
-  assert.deepEqual(measureRun(dir), { wall_s: 1.5, cpu_s: 1.2, peak_rss_mb: 100, gc_pct: 15 });
+  assert.deepEqual(measureRun(dir), { wall_s: 1.5, cpu_s: 1.25, peak_rss_mb: 100, gc_pct: 15 });
   assert.deepEqual(measureRun(join(dir, 'nothing-here')), {});
 });

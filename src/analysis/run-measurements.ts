@@ -52,19 +52,42 @@ export function measureRun(runDir: string): RunMeasurement {
   return m;
 }
 
-/** systemSummary is the last line of the system collector's time series, when it got there. */
+interface SystemSample {
+  type: 'sample';
+  processes?: Array<{ pid: number; startTicks?: number; cpuUserMs?: number; cpuSystemMs?: number }>;
+}
+
+/**
+ * systemSummary reads the system collector's time series: its summary line (peak RSS, wall)
+ * and, for CPU, every process's last cumulative user + system time. The summary's own cpuMs
+ * integrates utilisation between polls and loses whatever a process used before its first or
+ * between two missed polls, which on a loaded machine can be all of a short run; the kernel's
+ * cumulative counters lose only what came after the last poll.
+ */
 function systemSummary(path: string): SystemSummary | undefined {
   if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-  for (let i = lines.length - 1; i >= 0 && i >= lines.length - 3; i--) {
+  let summary: SystemSummary | undefined;
+  const lastCpu = new Map<string, number>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let v: SystemSummary | SystemSample;
     try {
-      const v = JSON.parse(lines[i]) as SystemSummary;
-      if (v.type === 'summary') return v;
+      v = JSON.parse(line) as SystemSummary | SystemSample;
     } catch {
-      // A torn line from a killed run: no summary.
+      continue; // A torn last line from a killed run.
+    }
+    if (v.type === 'summary') summary = v;
+    else if (v.type === 'sample') {
+      for (const p of v.processes ?? []) {
+        const key = `${p.pid}/${p.startTicks ?? 0}`;
+        lastCpu.set(key, Math.max(lastCpu.get(key) ?? 0, (p.cpuUserMs ?? 0) + (p.cpuSystemMs ?? 0)));
+      }
     }
   }
-  return undefined;
+  if (!summary) return undefined;
+  let cpuMs = 0;
+  for (const ms of lastCpu.values()) cpuMs += ms;
+  return { ...summary, cpuMs: lastCpu.size > 0 ? Math.max(cpuMs, summary.cpuMs ?? 0) : undefined };
 }
 
 /**
