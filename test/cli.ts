@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+// Resolved here, not from the child's cwd: a test may run the CLI inside a folder of its own.
+const tsx = import.meta.resolve('tsx');
 
 /** CliResult is what a spawned `autoprof` printed and how it exited. */
 export interface CliResult {
@@ -19,7 +21,7 @@ export function runCli(
   options: { cwd?: string; timeoutMs?: number; input?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    const child = spawn(process.execPath, ['--import', tsx, entry, ...args], {
       cwd: options.cwd,
       env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

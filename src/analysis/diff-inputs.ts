@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, parseBenchText } from '../bench/benchfmt.js';
 import { importFromHyperfine, isHyperfineJson } from '../bench/hyperfine.js';
@@ -6,19 +6,27 @@ import { importFromNamedSamples, isNamedSamplesJson } from '../bench/named-sampl
 import { AutoprofError, UsageError } from '../errors.js';
 import { importProfileBytes } from '../formats/index.js';
 import { readInputBytes } from '../io/read-input.js';
+import { withStableLocations } from '../model/function-identity.js';
 import { mergeProfiles } from '../model/merge.js';
 import type { Profile } from '../model/profile.js';
+import { projectRootsOf } from './project-roots.js';
+import { measureRun, type RunMeasurement } from './run-measurements.js';
 
-/** DiffSide is one side of `autoprof diff`: profiles (one per run) or benchmark results. */
+/** DiffSide is one side of `autoprof diff`: runs, profiles (one per run) or benchmark results. */
 export interface DiffSide {
   inputs: string[];
-  /** profiles holds one merged profile per run or per input file. */
+  /** profiles holds one merged profile per run or per input file, with stable locations. */
   profiles: Profile[];
   benchmarks: BenchResult[];
+  /** runs holds the whole-run measurements of every `autoprof run` run, profiled or not. */
+  runs: RunMeasurement[];
+  /** unprofiled counts runs that left no profile (too short for the sampler, or it failed). */
+  unprofiled: number;
 }
 
 const GO_BENCH_LINE = /^Benchmark\S*\s+\d+\s+[-+0-9.eE]+\s+\S+/m;
 const MERGED_PROFILE = 'profile.pb.gz';
+const MANIFEST = 'manifest.json';
 
 /**
  * loadDiffSide reads a side: a comma-separated list of run directories (each `runs/N` counts as
@@ -27,13 +35,13 @@ const MERGED_PROFILE = 'profile.pb.gz';
 export function loadDiffSide(spec: string, role: 'base' | 'head'): DiffSide {
   const inputs = spec.split(',').filter((s) => s !== '');
   if (inputs.length === 0) throw new UsageError(`diff: the ${role} side is empty`);
-  const side: DiffSide = { inputs, profiles: [], benchmarks: [] };
+  const side: DiffSide = { inputs, profiles: [], benchmarks: [], runs: [], unprofiled: 0 };
   for (const input of inputs) {
     if (!existsSync(input)) throw new UsageError(`diff: ${role} input ${input}: no such file or directory`);
-    if (statSync(input).isDirectory()) side.profiles.push(...runDirectoryProfiles(input));
+    if (statSync(input).isDirectory()) loadRunDirectory(input, side);
     else loadFile(input, side);
   }
-  if (side.profiles.length > 0 && side.benchmarks.length > 0) {
+  if ((side.profiles.length > 0 || side.runs.length > 0) && side.benchmarks.length > 0) {
     throw new UsageError(
       `diff: the ${role} side mixes profiles and benchmark results; compare one kind at a time`,
     );
@@ -41,25 +49,49 @@ export function loadDiffSide(spec: string, role: 'base' | 'head'): DiffSide {
   return side;
 }
 
-/** runDirectoryProfiles finds the per-run merged profiles of an `autoprof run` output folder. */
-export function runDirectoryProfiles(dir: string): Profile[] {
+/**
+ * loadRunDirectory reads an `autoprof run` output folder: every `runs/N` (or the folder itself
+ * for a single run) is one run, measured whole (run-measurements.ts) and, when it left one,
+ * profiled. Only a folder that is no run at all (no manifest.json, no profile.pb.gz) is an error.
+ */
+function loadRunDirectory(dir: string, side: DiffSide): void {
   const runsDir = join(dir, 'runs');
-  const files: string[] = [];
-  if (existsSync(runsDir)) {
-    const runNames = readdirSync(runsDir)
-      .filter((n) => /^\d+$/.test(n))
-      .sort((a, b) => Number(a) - Number(b));
-    for (const n of runNames) {
-      const file = join(runsDir, n, MERGED_PROFILE);
-      if (existsSync(file)) files.push(file);
+  const runDirs = existsSync(runsDir)
+    ? readdirSync(runsDir)
+        .filter((n) => /^\d+$/.test(n))
+        .sort((a, b) => Number(a) - Number(b))
+        .map((n) => join(runsDir, n))
+    : [dir];
+  const isRun = (d: string) => existsSync(join(d, MANIFEST)) || existsSync(join(d, MERGED_PROFILE));
+  const runs = runDirs.filter(isRun);
+  if (runs.length === 0) {
+    throw new UsageError(
+      `diff: ${dir} is not an 'autoprof run' output folder (no ${MANIFEST} or ${MERGED_PROFILE})`,
+    );
+  }
+  for (const run of runs) {
+    if (existsSync(join(run, MANIFEST))) side.runs.push(measureRun(run));
+    const file = join(run, MERGED_PROFILE);
+    if (!existsSync(file)) {
+      side.unprofiled++;
+      continue;
     }
-  } else if (existsSync(join(dir, MERGED_PROFILE))) {
-    files.push(join(dir, MERGED_PROFILE));
+    const profile = mergedOf(importProfileBytes(readInputBytes(file), { source: file }));
+    side.profiles.push(withStableLocations(profile, projectRootsOf([profile], runCwd(run, dir))));
   }
-  if (files.length === 0) {
-    throw new UsageError(`diff: ${dir} holds no ${MERGED_PROFILE} (is it an 'autoprof run' output folder?)`);
+}
+
+/** runCwd is the target's cwd recorded in the run's (or the multi-run folder's) manifest. */
+function runCwd(run: string, dir: string): string | undefined {
+  for (const m of [join(run, MANIFEST), join(dir, MANIFEST)]) {
+    try {
+      const cwd = (JSON.parse(readFileSync(m, 'utf8')) as { target?: { cwd?: unknown } }).target?.cwd;
+      if (typeof cwd === 'string' && cwd !== '') return cwd;
+    } catch {
+      // No readable manifest here: try the next one, or go without a cwd.
+    }
   }
-  return files.map((f) => mergedOf(importProfileBytes(readInputBytes(f), { source: f })));
+  return undefined;
 }
 
 function loadFile(path: string, side: DiffSide): void {
@@ -89,7 +121,8 @@ function loadFile(path: string, side: DiffSide): void {
     }
   }
   try {
-    side.profiles.push(mergedOf(importProfileBytes(bytes, { source: path })));
+    const profile = mergedOf(importProfileBytes(bytes, { source: path }));
+    side.profiles.push(withStableLocations(profile, projectRootsOf([profile])));
   } catch (err) {
     if (err instanceof AutoprofError) throw err;
     throw new UsageError(`diff: ${path}: ${(err as Error).message}`);

@@ -1,3 +1,4 @@
+import { functionIdentity } from '../model/function-identity.js';
 import type { Profile } from '../model/profile.js';
 
 /** FunctionShare is one function's self and total value in a profile, absolute and as a share. */
@@ -20,10 +21,11 @@ export interface FunctionShareTable {
 
 /**
  * functionKey identifies a function across profiles: by name and file, never by id, since ids
- * differ between any two imports.
+ * differ between any two imports. Comparisons across checkouts first make files stable
+ * (model/function-identity.ts, which defines this key as functionIdentity).
  */
 export function functionKey(name: string, file: string): string {
-  return file ? `${name}\u0000${file}` : name;
+  return functionIdentity(name, file);
 }
 
 /**

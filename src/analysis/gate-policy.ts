@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { UsageError } from '../errors.js';
+import { DEFAULT_ENERGY_ASSUMPTIONS, type EnergyAssumptions } from './energy-estimate.js';
 
 /**
  * GatePolicy says when a comparison warns or fails. Levels, from the issue: a warning for any
@@ -10,7 +11,8 @@ import { UsageError } from '../errors.js';
  * Only significant changes gate when runs allow a test.
  */
 export interface GatePolicy {
-  warn: { regressionPct: number };
+  /** runSlowdownPct: a significant wall- or CPU-time slowdown of whole runs beyond this warns. */
+  warn: { regressionPct: number; runSlowdownPct: number };
   softFail: { minOverallRating: number };
   hardFail: { benchmarkSlowdownPct: number; cpuRegressionPoints: number };
   /** benchmarkRegressionPct: a significant slowdown beyond this is a benchmark regression. */
@@ -19,16 +21,22 @@ export interface GatePolicy {
   changePoints: number;
   hotspotPct: number;
   alpha: number;
+  /** minChangePct: with several runs a side, the smallest relative change of a function's cost. */
+  minChangePct: number;
+  /** energy prices the CPU-time change (energy-estimate.ts); an estimate, never gating. */
+  energy: EnergyAssumptions;
 }
 
 export const DEFAULT_GATE_POLICY: GatePolicy = {
-  warn: { regressionPct: 5 },
+  warn: { regressionPct: 5, runSlowdownPct: 10 },
   softFail: { minOverallRating: 5 },
   hardFail: { benchmarkSlowdownPct: 15, cpuRegressionPoints: 10 },
   benchmarkRegressionPct: 2,
   changePoints: 5,
   hotspotPct: 1,
   alpha: 0.05,
+  minChangePct: 2,
+  energy: { ...DEFAULT_ENERGY_ASSUMPTIONS },
 };
 
 /** POLICY_KEYS maps the YAML (snake_case) keys to setters, so unknown keys are refused. */
@@ -56,6 +64,18 @@ const POLICY_KEYS: Record<string, (p: GatePolicy, v: number) => void> = {
   },
   'thresholds.alpha': (p, v) => {
     p.alpha = v;
+  },
+  'thresholds.min_change_pct': (p, v) => {
+    p.minChangePct = v;
+  },
+  'warn.run_slowdown_pct': (p, v) => {
+    p.warn.runSlowdownPct = v;
+  },
+  'energy.watts_per_core': (p, v) => {
+    p.energy.wattsPerCore = v;
+  },
+  'energy.grid_g_per_kwh': (p, v) => {
+    p.energy.gridGramsPerKwh = v;
   },
 };
 

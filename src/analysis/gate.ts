@@ -1,5 +1,6 @@
 import type { GatePolicy } from './gate-policy.js';
 import type { ProfileDiff } from './profile-diff.js';
+import type { RunLevelDiff } from './run-level-diff.js';
 
 /** BenchmarkDelta is one benchmark compared base vs head (from the benchstat engine). */
 export interface BenchmarkDelta {
@@ -37,7 +38,18 @@ export interface GateResult {
   ratings: Ratings;
 }
 
-const CPU_TYPES = new Set(['cpu', 'samples', 'cpu-time', 'cycles', 'instructions', 'task-clock']);
+// Time-based profiles: Python samplers record 'time' (and 'wall'), and a share of time is as much
+// a cost regression as a share of CPU.
+const CPU_TYPES = new Set([
+  'cpu',
+  'samples',
+  'cpu-time',
+  'cycles',
+  'instructions',
+  'task-clock',
+  'time',
+  'wall',
+]);
 const MEMORY_TYPES = /alloc|inuse|space|bytes|objects|heap/;
 const TIME_UNITS = /sec\/op|ns\/op|^s$|^ms$|^ns$|seconds|sec$|time/;
 const MEMORY_UNITS = /B\/op|allocs\/op|bytes|^B$|rss|memory/i;
@@ -55,13 +67,25 @@ export function betterDirection(unit: string): 'lower' | 'higher' {
 /**
  * evaluateGate applies the policy to the comparisons. Only gating changes (significant, or
  * judged by thresholds when a side has a single run) and significant benchmark changes count.
+ * Whole-run wall and CPU time only ever warn: they move with the machine's load between the
+ * base's and the head's runs, which no per-function share does.
  */
 export function evaluateGate(
   diffs: ProfileDiff[],
   benchmarks: BenchmarkDelta[],
   policy: GatePolicy,
+  runs: RunLevelDiff | null = null,
 ): GateResult {
   const reasons: GateReason[] = [];
+  for (const m of runs?.metrics ?? []) {
+    if (m.metric !== 'wall_s' && m.metric !== 'cpu_s') continue;
+    if (m.significant && m.delta_pct > policy.warn.runSlowdownPct) {
+      reasons.push({
+        level: 'warn',
+        message: `whole runs slower beyond ${policy.warn.runSlowdownPct}%: ${m.label} median ${m.base.median} -> ${m.head.median} ${m.unit} (+${m.delta_pct}%, p=${m.p}, n=${m.base.values.length}+${m.head.values.length})`,
+      });
+    }
+  }
   let worstCpuPts = 0;
   let worstMemPts = 0;
   let hasCpu = false;
@@ -88,6 +112,11 @@ export function evaluateGate(
           level: 'warn',
           message: `regression beyond ${policy.warn.regressionPct} points: ${what}`,
         });
+      } else if (change.significance?.significant) {
+        // With runs enough for a test, a significant change is real however small its share.
+        const own =
+          change.own_cost_change_pct === null ? '' : `, its own cost +${change.own_cost_change_pct}%`;
+        reasons.push({ level: 'warn', message: `significant regression: ${what}${own}` });
       }
     }
   }

@@ -1,7 +1,9 @@
 import { UsageError } from '../errors.js';
+import { identifySides, type LocationContext } from '../model/function-identity.js';
 import { mergeProfiles } from '../model/merge.js';
 import type { Profile, ValueType } from '../model/profile.js';
 import { defaultSampleTypeIndex } from '../model/profile.js';
+import { detectableChangePct } from './detectable-change.js';
 import { frameOrigin, isOwnFrame } from './frame-origin.js';
 import { type FunctionShareTable, functionKey, functionShares } from './function-shares.js';
 import { mannWhitneyU, UTestError, uTestMinP } from './stats.js';
@@ -17,9 +19,19 @@ export interface DiffThresholds {
   hotspotPct: number;
   /** alpha: significance level of the two-sided Mann-Whitney U test on per-run self shares. */
   alpha: number;
+  /**
+   * minChangePct: with several runs a side, a function whose cost relative to the rest of the
+   * program moved by more than this percentage (and significantly) is a change.
+   */
+  minChangePct: number;
 }
 
-export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = { changePoints: 5, hotspotPct: 1, alpha: 0.05 };
+export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = {
+  changePoints: 5,
+  hotspotPct: 1,
+  alpha: 0.05,
+  minChangePct: 2,
+};
 
 export type ChangeKind = 'regression' | 'improvement' | 'new_hotspot' | 'removed_hotspot';
 
@@ -30,6 +42,12 @@ export interface Significance {
   n_base: number;
   n_head: number;
   significant: boolean;
+  /**
+   * p_adjusted is p after Holm's correction over every change of the diff (many functions are
+   * tested at once; without it, identical programs would fail one test in twenty). `significant`
+   * compares p_adjusted with alpha.
+   */
+  p_adjusted?: number;
   /** note explains a test that could not reach alpha, as benchstat does. */
   note?: string;
 }
@@ -48,6 +66,12 @@ export interface FunctionChange {
   base: { self_pct: number; total_pct: number; self_per_run: number };
   head: { self_pct: number; total_pct: number; self_per_run: number };
   delta: { self_pts: number; total_pts: number };
+  /**
+   * own_cost_change_pct is how much more (or less) work the function did relative to the rest
+   * of the program: the median over runs of self / (total - self), head against base, in percent.
+   * A function doing 5% more work reads +5 whatever its share. Null where a side lacks it.
+   */
+  own_cost_change_pct: number | null;
   significance: Significance | null;
   /** gating is whether this change may trip the gate (significant, or single-run sides). */
   gating: boolean;
@@ -74,6 +98,12 @@ export interface ProfileDiff {
   new_hotspots: FunctionChange[];
   removed_hotspots: FunctionChange[];
   totals: TotalComparison;
+  /**
+   * detectable lists, for the base's heaviest functions, the smallest change of the function's
+   * own cost that these runs could have detected (80% power at alpha, from the per-run noise of
+   * self / (total - self)); null without a noise estimate, Infinity with too few runs.
+   */
+  detectable: Array<{ function: string; file: string; self_pct: number; change_pct: number | null }>;
   notes: string[];
 }
 
@@ -85,11 +115,19 @@ export interface ProfileDiff {
 export function diffProfiles(
   baseRuns: Profile[],
   headRuns: Profile[],
-  options: { sampleType?: string; thresholds?: Partial<DiffThresholds> } = {},
+  options: {
+    sampleType?: string;
+    thresholds?: Partial<DiffThresholds>;
+    /** locations are the project roots per side, when the caller can see them on disk. */
+    locations?: { base?: LocationContext; head?: LocationContext };
+  } = {},
 ): ProfileDiff {
   if (baseRuns.length === 0 || headRuns.length === 0)
     throw new UsageError('diff: each side needs at least one profile');
   const thresholds = { ...DEFAULT_DIFF_THRESHOLDS, ...options.thresholds };
+  // One function identity for every comparison (model/function-identity.ts): the same function
+  // in two checkouts, or moved to another file, is one function, never a new/removed pair.
+  ({ base: baseRuns, head: headRuns } = identifySides(baseRuns, headRuns, options.locations));
   const sampleType = chooseSampleType(baseRuns, headRuns, options.sampleType);
   const project = (runs: Profile[]) => runs.map((p) => functionShares(p, typeIndexOf(p, sampleType)));
   const basePerRun = project(baseRuns);
@@ -120,12 +158,11 @@ export function diffProfiles(
     const headSelf = (h?.selfShare ?? 0) * 100;
     const baseCostPerRun = (b?.self ?? 0) / baseRuns.length;
     const headCostPerRun = (h?.self ?? 0) / headRuns.length;
-    const kind = classify(
-      { share: baseSelf, perRun: baseCostPerRun, present: b !== undefined && b.self !== 0 },
-      { share: headSelf, perRun: headCostPerRun, present: h !== undefined && h.self !== 0 },
-      baseShares.total / baseRuns.length,
-      thresholds,
-    );
+    const baseSide = { share: baseSelf, perRun: baseCostPerRun, present: b !== undefined && b.self !== 0 };
+    const headSide = { share: headSelf, perRun: headCostPerRun, present: h !== undefined && h.self !== 0 };
+    const kind = multiRun
+      ? classifyAcrossRuns(key, baseSide, headSide, basePerRun, headPerRun, thresholds)
+      : classify(baseSide, headSide, baseShares.total / baseRuns.length, thresholds);
     if (kind === 'share-shift') {
       shareShifts++;
       continue;
@@ -158,9 +195,22 @@ export function diffProfiles(
         self_pts: round(headSelf - baseSelf),
         total_pts: round(((h?.totalShare ?? 0) - (b?.totalShare ?? 0)) * 100),
       },
+      own_cost_change_pct: ownCostChangePct(key, basePerRun, headPerRun),
       significance,
       gating: significance === null || significance.significant,
     });
+  }
+  adjustForMultipleTests(changes, thresholds.alpha);
+  if (multiRun && minP <= thresholds.alpha) {
+    // With runs enough for a test, a change that is not significant is noise until shown
+    // otherwise: listing it as a regression would make identical programs read as changed.
+    const noise = changes.filter((c) => !c.gating).length;
+    if (noise > 0) {
+      notes.push(
+        `${noise} function(s) moved by more than ${thresholds.minChangePct}% but not significantly (Mann-Whitney U, Holm-corrected, alpha=${thresholds.alpha}); they are not listed`,
+      );
+    }
+    changes.splice(0, changes.length, ...changes.filter((c) => c.gating));
   }
   if (shareShifts > 0) {
     notes.push(
@@ -179,6 +229,7 @@ export function diffProfiles(
     new_hotspots: ofKind('new_hotspot'),
     removed_hotspots: ofKind('removed_hotspot'),
     totals: compareTotals(sampleType, basePerRun, headPerRun, thresholds.alpha),
+    detectable: detectableChanges(baseShares, basePerRun, headPerRun, thresholds.alpha),
     notes,
   };
 }
@@ -210,6 +261,90 @@ function classify(
   if (base.share - head.share > t.changePoints)
     return -ownPoints > t.changePoints ? 'improvement' : 'share-shift';
   return undefined;
+}
+
+/**
+ * classifyAcrossRuns is the rule when both sides have several runs. The effect is the function's
+ * cost relative to the rest of the program (median over runs of self / (total - self)): it moves
+ * by exactly the function's own slowdown, whatever its share, and a machine that is slower for
+ * every function alike cancels out. A change must exceed `minChangePct`; its significance is
+ * tested afterwards. A relative rise only counts when the function's own cost per run rose too,
+ * beyond the limit and by at least a third of the relative rise: when another function gets
+ * much cheaper, every other relative cost rises with no change of its own (a share shift).
+ */
+function classifyAcrossRuns(
+  key: string,
+  base: SideValue,
+  head: SideValue,
+  baseRuns: FunctionShareTable[],
+  headRuns: FunctionShareTable[],
+  t: DiffThresholds,
+): ChangeKind | 'share-shift' | undefined {
+  if (!base.present && head.present) return head.share > t.hotspotPct ? 'new_hotspot' : undefined;
+  if (base.present && !head.present) return base.share > t.hotspotPct ? 'removed_hotspot' : undefined;
+  if (Math.max(base.share, head.share) <= t.hotspotPct) return undefined;
+  const relative = relativeCostChange(key, baseRuns, headRuns);
+  const own = medianSelfChange(key, baseRuns, headRuns);
+  if (relative === null || own === null) return undefined;
+  const limit = t.minChangePct / 100;
+  if (relative > limit) return own > Math.max(limit, relative / 3) ? 'regression' : 'share-shift';
+  if (relative < -limit) return own < Math.min(-limit, relative / 3) ? 'improvement' : 'share-shift';
+  return undefined;
+}
+
+/** relativeCostChange is median(self/(total-self)) head over base, minus 1; null if undefined. */
+function relativeCostChange(
+  key: string,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+): number | null {
+  const ratio = (runs: FunctionShareTable[]) =>
+    medianOf(
+      runs.map((r) => {
+        const self = r.functions.get(key)?.self ?? 0;
+        return r.total - self > 0 ? self / (r.total - self) : 0;
+      }),
+    );
+  const b = ratio(base);
+  return b > 0 ? ratio(head) / b - 1 : null;
+}
+
+/** medianSelfChange is median self per run, head over base, minus 1; null if the base has none. */
+function medianSelfChange(
+  key: string,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+): number | null {
+  const self = (runs: FunctionShareTable[]) => medianOf(runs.map((r) => r.functions.get(key)?.self ?? 0));
+  const b = self(base);
+  return b > 0 ? self(head) / b - 1 : null;
+}
+
+function ownCostChangePct(
+  key: string,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+): number | null {
+  const relative = relativeCostChange(key, base, head);
+  return relative === null ? null : round(relative * 100);
+}
+
+/**
+ * adjustForMultipleTests applies Holm's step-down correction to the changes' p-values, so the
+ * chance that identical programs show any significant change stays at alpha however many
+ * functions were tested.
+ */
+function adjustForMultipleTests(changes: FunctionChange[], alpha: number): void {
+  const tested = changes.filter((c) => c.significance !== null);
+  const order = [...tested].sort((a, b) => (a.significance?.p ?? 1) - (b.significance?.p ?? 1));
+  let running = 0;
+  order.forEach((c, i) => {
+    const s = c.significance as Significance;
+    running = Math.max(running, Math.min(1, (order.length - i) * s.p));
+    s.p_adjusted = Number(running.toPrecision(4));
+    s.significant = running < alpha;
+    c.gating = s.significant;
+  });
 }
 
 /**
@@ -267,6 +402,34 @@ function compareTotals(
     delta_pct: bm === 0 ? 0 : round(((hm - bm) / bm) * 100),
     significance: b.length > 1 && h.length > 1 ? uTest(b, h, alpha) : null,
   };
+}
+
+/** detectableChanges prices the noise of the base's three heaviest functions (see ProfileDiff). */
+function detectableChanges(
+  pooled: FunctionShareTable,
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+  alpha: number,
+): ProfileDiff['detectable'] {
+  const relative = (runs: FunctionShareTable[], key: string) =>
+    runs.map((r) => {
+      const self = r.functions.get(key)?.self ?? 0;
+      return r.total - self > 0 ? self / (r.total - self) : 0;
+    });
+  return [...pooled.functions.values()]
+    .filter((f) => f.selfShare > 0)
+    .sort((a, b) => b.self - a.self)
+    .slice(0, 3)
+    .map((f) => ({
+      function: f.name,
+      file: f.file,
+      self_pct: round(f.selfShare * 100),
+      change_pct: finiteOrNull(detectableChangePct(relative(base, f.key), relative(head, f.key), alpha)),
+    }));
+}
+
+function finiteOrNull(x: number | null): number | null {
+  return x !== null && Number.isFinite(x) ? x : null;
 }
 
 function medianOf(values: number[]): number {

@@ -1,5 +1,7 @@
+import type { EnergyEstimate } from '../analysis/energy-estimate.js';
 import type { BenchmarkDelta } from '../analysis/gate.js';
 import type { FunctionChange } from '../analysis/profile-diff.js';
+import type { RunLevelDiff } from '../analysis/run-level-diff.js';
 import {
   changeLabel,
   changeSections,
@@ -48,6 +50,16 @@ export function renderDiffMarkdown(report: DiffReport, reproduce: string): strin
       );
     }
   }
+  if (report.runs && report.runs.metrics.length > 0) {
+    out.push('## Whole runs', '', runTable(report.runs), '');
+  }
+  if (report.not_compared.length > 0) {
+    out.push('## Not compared', '');
+    for (const n of report.not_compared) out.push(`- ${n}`);
+    out.push('');
+  }
+  if (report.sensitivity) out.push('## Sensitivity', '', report.sensitivity.statement, '');
+  if (report.energy) out.push('## Energy (estimate)', '', energyLine(report.energy), '');
   if (report.benchmarks.length > 0) out.push('## Benchmarks', '', benchmarkTable(report.benchmarks), '');
   if (report.notes.length > 0) {
     out.push('## Notes', '');
@@ -74,6 +86,30 @@ export function changeTable(changes: FunctionChange[]): string {
     );
   }
   return rows.join('\n');
+}
+
+/** runTable renders the whole-run comparison: median [95% CI] per side, change, p. */
+export function runTable(runs: RunLevelDiff): string {
+  const rows = [
+    '| metric | base median [95% CI] | head median [95% CI] | change | p | n |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  const side = (s: RunLevelDiff['metrics'][number]['base'], unit: string) =>
+    `${s.median} ${unit}${s.ci95 ? ` [${s.ci95.lo}, ${s.ci95.hi}]` : ''}`;
+  for (const m of runs.metrics) {
+    const change =
+      m.change === '~' ? `~ (${signed(m.delta_pct, '%')})` : `${signed(m.delta_pct, '%')} ${m.change}`;
+    rows.push(
+      `| ${m.label} | ${side(m.base, m.unit)} | ${side(m.head, m.unit)} | ${change} | ${m.p ?? 'n/a'} | ${m.base.values.length}+${m.head.values.length} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** energyLine states the energy estimate with its assumptions, signed as a cost (+) or saving (-). */
+export function energyLine(e: EnergyEstimate): string {
+  const a = e.assumptions;
+  return `Estimate: ${signed(e.cpu_s_per_run, ' s')} CPU per run is ${signed(e.wh_per_1000_runs, ' Wh')} and ${signed(e.co2_g_per_1000_runs, ' g CO2e')} per 1,000 runs${e.significant ? '' : ' (the CPU-time change is not significant)'}, at ${a.watts_per_core} W per busy core and ${a.grid_g_per_kwh} g CO2e/kWh (CPU only; set --watts-per-core and --grid-intensity).`;
 }
 
 /** benchmarkTable renders benchmark comparisons. */
@@ -108,9 +144,21 @@ export function renderPrComment(report: DiffReport, limit = 5): string {
     }
     out.push('');
   }
+  const runChanges = (report.runs?.metrics ?? []).filter((m) => m.change !== '~');
+  if (runChanges.length > 0) {
+    out.push(
+      `Whole runs: ${runChanges.map((m) => `${m.label} ${m.base.median} -> ${m.head.median} ${m.unit} (${signed(m.delta_pct, '%')}, ${m.change}, p=${m.p})`).join('; ')}.`,
+      '',
+    );
+  }
+  for (const n of report.not_compared) out.push(`- not compared: ${n}`);
+  if (report.not_compared.length > 0) out.push('');
+  if (report.sensitivity) out.push(report.sensitivity.statement, '');
+  if (report.energy?.significant) out.push(energyLine(report.energy), '');
   const significantBenchmarks = report.benchmarks.filter((b) => b.significant).slice(0, limit);
   if (significantBenchmarks.length > 0) out.push(benchmarkTable(significantBenchmarks), '');
-  if (changes.length === 0 && significantBenchmarks.length === 0) out.push('No significant change.', '');
+  if (changes.length === 0 && significantBenchmarks.length === 0 && runChanges.length === 0)
+    out.push('No significant change.', '');
   out.push('Full details: report.md and report.html in the autoprof diff output.', '');
   return out.join('\n');
 }

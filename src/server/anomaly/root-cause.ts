@@ -2,6 +2,7 @@ import { diagnoseProfile } from '../../analysis/diagnose.js';
 import type { Classification, Finding } from '../../analysis/findings.js';
 import { functionKey, functionShares } from '../../analysis/function-shares.js';
 import { diffProfiles, type FunctionChange } from '../../analysis/profile-diff.js';
+import { identifySides } from '../../model/function-identity.js';
 import type { Profile } from '../../model/profile.js';
 import { defaultSampleTypeIndex } from '../../model/profile.js';
 import { parseProfileTypeId } from '../profile-type.js';
@@ -103,6 +104,11 @@ export function explainChange(
     sample_type: null,
     notes: [],
   };
+  // Function identity (model/function-identity.ts): a new version deployed at another path is
+  // the same code, so its functions must not read as removed and new.
+  const sides = identifySides([base], [head]);
+  base = sides.base[0];
+  head = sides.head[0];
   if (!hasData(base) || !hasData(head)) {
     const side = hasData(base) ? 'window' : 'baseline';
     return {

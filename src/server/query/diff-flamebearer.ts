@@ -1,8 +1,9 @@
-import { diffFlameNodes, type FlameNode, flameNodeFromCallTree } from '../../flamegraph/levels.js';
+import { diffFlameNodes, type FlameNode } from '../../flamegraph/levels.js';
 import type { FlamebearerMetadata } from '../../formats/flamebearer.js';
 import { pyroscopeUnits } from '../../formats/flamebearer.js';
+import { functionIdentity, identifySides } from '../../model/function-identity.js';
 import type { Profile } from '../../model/profile.js';
-import { buildCallTree } from '../../model/tree.js';
+import { buildCallTree, type CallTreeNode } from '../../model/tree.js';
 
 /**
  * The 'double' flamebearer of `/pyroscope/render-diff`, Pyroscope's diff wire format:
@@ -25,25 +26,29 @@ export interface DiffFlamebearerProfile {
   timeline: null;
 }
 
-/** diffToFlamebearer lays out left (base) against right (head); both have one sample type. */
+/**
+ * diffToFlamebearer lays out left (base) against right (head); both have one sample type.
+ * Frames are matched by function identity (model/function-identity.ts), not by bare name: two
+ * versions of a service deployed at different paths align, and two functions that merely share
+ * a name stay two bars. The wire format carries only the names.
+ */
 export function diffToFlamebearer(left: Profile, right: Profile, name = ''): DiffFlamebearerProfile {
-  const tree = (p: Profile): FlameNode => {
-    const node = flameNodeFromCallTree(buildCallTree(p).root, 0);
-    return roundNode(node);
-  };
-  const root = diffFlameNodes(tree(left), tree(right), 'absolute');
+  const sides = identifySides([left], [right]);
+  const tree = (p: Profile): FlameNode => roundNode(identityNode(buildCallTree(p).root, p));
+  const root = diffFlameNodes(tree(sides.base[0]), tree(sides.head[0]), 'absolute');
   root.name = 'total';
   const names: string[] = ['total'];
   const nameIndex = new Map<string, number>([['total', 0]]);
   const rows: number[][] = [];
   let maxSelf = 0;
   const walk = (node: FlameNode, depth: number, xL: number, xR: number) => {
-    let idx = nameIndex.get(node.name);
+    const display = displayName(node.name);
+    let idx = nameIndex.get(display);
     if (idx === undefined || depth === 0) {
       idx = depth === 0 ? 0 : names.length;
       if (depth > 0) {
-        names.push(node.name);
-        nameIndex.set(node.name, idx);
+        names.push(display);
+        nameIndex.set(display, idx);
       }
     }
     const totalL = node.baseTotal ?? 0;
@@ -85,6 +90,23 @@ export function diffToFlamebearer(left: Profile, right: Profile, name = ''): Dif
     rightTicks,
     timeline: null,
   };
+}
+
+/** identityNode is the call tree as flame nodes named by function identity, for matching. */
+function identityNode(node: CallTreeNode, p: Profile): FlameNode {
+  const fn = node.functionId > 0 ? p.functions[node.functionId - 1] : undefined;
+  return {
+    name: fn ? functionIdentity(fn.name, fn.filename) : node.name,
+    total: node.total[0] ?? 0,
+    self: node.self[0] ?? 0,
+    children: node.children.map((c) => identityNode(c, p)),
+  };
+}
+
+/** displayName drops the location part of an identity: the flamebearer shows names. */
+function displayName(identity: string): string {
+  const cut = identity.indexOf('\u0000');
+  return cut < 0 ? identity : identity.slice(0, cut);
 }
 
 function roundNode(n: FlameNode): FlameNode {
