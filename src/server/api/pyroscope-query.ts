@@ -121,7 +121,7 @@ function readAggregation(value: string | undefined): boolean {
 }
 
 /** ProfileCounts: profiles in the whole range, per timeline step, and per step of each group. */
-interface ProfileCounts {
+export interface ProfileCounts {
   total: number;
   perStep: number[];
   perGroup: Map<string, number[]>;
@@ -138,7 +138,7 @@ const MAX_COUNT_CELLS = 2_000_000;
  * profiles within one cell; agents upload every 10 s or more, so a coarser cell (days of many
  * series) undercounts and the average comes out high.
  */
-async function profileCounts(
+export async function profileCounts(
   ctx: ServerContext,
   tenant: string,
   select: SelectQuery,
