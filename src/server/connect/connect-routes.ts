@@ -1,5 +1,10 @@
 import { Code, ConnectError, createConnectRouter } from '@connectrpc/connect';
-import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from '@connectrpc/connect-node';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { accessInterceptor } from './connect-access.js';
@@ -29,6 +34,7 @@ export async function registerConnectRoutes(app: FastifyInstance, ctx: ServerCon
   const router = createConnectRouter({
     interceptors: [accessInterceptor(ctx)],
     readMaxBytes: ctx.maxBodyBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
   });
   router.service(QuerierService, querierService(ctx));
   router.service(PusherService, pusherService(ctx));
