@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parse } from '@ts-graphviz/ast';
 import { importPprof } from '../../src/formats/pprof.js';
 import { startTestServer, type TestServer } from './harness.js';
 
@@ -90,6 +91,28 @@ describe('query API', () => {
       `/pyroscope/label-values?label=pod&query=shop.cpu&from=${T0}&until=${T0 + 3600}`,
     );
     assert.deepEqual(pods, ['a', 'b']);
+  });
+
+  test('label-values of __name__ are profile type IDs; render format=dot is a call graph; /ready', async () => {
+    const ids = await getJson(`/pyroscope/label-values?label=__name__&from=${T0}&until=${T0 + 3600}`);
+    assert.deepEqual(ids, [
+      'memory:alloc_space:bytes:space:bytes',
+      'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+    ]);
+    const r = await fetch(
+      `${server.url}/pyroscope/render?query=shop.cpu&from=${T0}&until=${T0 + 3600}&format=dot`,
+    );
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+    const dot = await r.text();
+    const graph = parse(dot);
+    assert.equal(graph.type, 'Dot');
+    assert.match(dot, /^digraph "shop\.cpu" \{/);
+    // checkout: 6 + 2 + 4 + 1 + 9 = 22 samples of 10 ms, all below main (24 samples).
+    assert.match(dot, /N\d+ \[label="checkout\\n0 \(0\.00%\)\\nof 220000000 \(91\.67%\)"/);
+    assert.match(dot, /N1 -> N\d+ \[label=" 220000000"/, 'main calls checkout with all of its value');
+    const ready = await fetch(`${server.url}/ready`);
+    assert.equal(ready.status, 200);
   });
 
   test('Connect querier endpoints (JSON), as Grafana calls them', async () => {
