@@ -8,6 +8,7 @@ import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
 import { registerConnectRoutes } from './connect/connect-routes.js';
+import { attachGrpcListener } from './connect/grpc-listener.js';
 import { HttpError, type ServerContext } from './context.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
@@ -149,6 +150,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerIngestRoutes(app, ctx);
   registerPyroscopeQueryRoutes(app, ctx);
   await registerConnectRoutes(app, ctx);
+  attachGrpcListener(app, ctx);
   registerAutoprofApiRoutes(app, ctx);
   registerUiApiRoutes(app, ctx);
   registerUiRoutes(app, ctx);

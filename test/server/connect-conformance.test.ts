@@ -13,17 +13,24 @@ import {
   type MessageShape,
   toBinary,
 } from '@bufbuild/protobuf';
-import type { Transport } from '@connectrpc/connect';
-import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { Code, type ConnectError, type Transport } from '@connectrpc/connect';
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from '@connectrpc/connect-node';
 import { exportToPprof } from '../../src/formats/pprof.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
 import type { Label } from '../../src/model/profile.js';
+import { buildServer } from '../../src/server/app.js';
 import { ProfileSchema } from '../../src/server/connect/gen/google/v1/profile_pb.js';
 import { PusherService } from '../../src/server/connect/gen/push/v1/push_pb.js';
 import { ProfileFormat, QuerierService } from '../../src/server/connect/gen/querier/v1/querier_pb.js';
 import { SettingsService } from '../../src/server/connect/gen/settings/v1/setting_pb.js';
 import { TimeSeriesAggregationType } from '../../src/server/connect/gen/types/v1/types_pb.js';
+import { listenGrpc } from '../../src/server/connect/grpc-listener.js';
 import { decodeTree } from '../../src/server/ingest/tree-format.js';
+import { openDuckDbStore } from '../../src/server/store/duckdb.js';
 import { runCli } from '../cli.js';
 import { startTestServer, type TestServer } from './harness.js';
 
@@ -489,5 +496,44 @@ describe('Connect API conformance (Pyroscope clients)', () => {
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { code: string }).code, 'invalid_argument');
     assert.equal((await fetch(`${server.url}/ready`)).status, 200, 'the server keeps serving');
+  });
+});
+
+describe('gRPC over h2c (--grpc-listen)', () => {
+  test('grpc-go-style clients: push and query on the HTTP/2 listener, same auth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autoprof-grpc-'));
+    const store = await openDuckDbStore({ dir });
+    const app = await buildServer({ store, readTokens: [READ_TOKEN], ingestTokens: [PUSH_TOKEN] });
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = await listenGrpc(app, '127.0.0.1', 0);
+      const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${address.port}` });
+      await transportCall(transport, { authorization: `Bearer ${PUSH_TOKEN}`, 'x-scope-orgid': TENANT })(
+        PusherService.method.push,
+        { series: PUSHES.slice(0, 1) },
+      );
+      const merged = await transportCall(transport)(QuerierService.method.selectMergeStacktraces, {
+        profileTypeID: CPU,
+        labelSelector: checkout,
+        ...range,
+      });
+      assert.equal(merged.flamegraph?.total, 40n);
+      assert.ok(flameNames(merged.flamegraph).has('hashPassword'));
+      await assert.rejects(
+        transportCall(transport, {})(QuerierService.method.profileTypes, range),
+        (err: ConnectError) => err.code === Code.Unauthenticated,
+      );
+      await assert.rejects(
+        transportCall(transport)(QuerierService.method.selectMergeStacktraces, {
+          profileTypeID: CPU,
+          labelSelector: '{service_name=}',
+        }),
+        (err: ConnectError) => err.code === Code.InvalidArgument,
+      );
+    } finally {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
