@@ -10,6 +10,7 @@ import { diffToFlamebearer } from '../query/diff-flamebearer.js';
 import { resolveQuery } from '../query/resolve-query.js';
 import type { LabelMatcher, SelectQuery } from '../store/types.js';
 import { PROFILE_TYPE_LABEL } from '../store/types.js';
+import { keepCallSite } from './call-site.js';
 import { tenantOfCall } from './connect-access.js';
 import { ProfileSchema } from './gen/google/v1/profile_pb.js';
 import {
@@ -46,7 +47,8 @@ const MAX_POINTS = 11_000;
  * querierService implements querier.v1.QuerierService over the store, calling the same store
  * functions as the HTTP query routes, so every store-level limit applies here as well.
  * Differences from Pyroscope, all answered honestly: profiles are not kept by ID
- * (`profile_id_selector` is unimplemented), `stack_trace_selector` is unimplemented, and
+ * (`profile_id_selector` is unimplemented), `stack_trace_selector` applies its call site to
+ * merges but not to SelectSeries and not its Go PGO trimming (both unimplemented), and
  * SelectMergeProfile returns the whole merge (`max_nodes` does not trim the pprof).
  */
 export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierService> {
@@ -114,7 +116,8 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
 
     async selectMergeStacktraces(req, context) {
       refuseUnimplemented(req.stackTraceSelector, req.profileIdSelector);
-      const profile = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const profile = keepCallSite(merged, callSiteOf(req.stackTraceSelector));
       return stacktracesResponse(profile, req.maxNodes, req.format);
     },
 
@@ -136,13 +139,18 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
 
     async selectMergeProfile(req, context) {
       refuseUnimplemented(req.stackTraceSelector, req.profileIdSelector);
-      const profile = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const profile = keepCallSite(merged, callSiteOf(req.stackTraceSelector));
       // The store's merge is a Profile; its pprof encoding is read back through the generated
       // descriptor so Connect writes it in whichever codec the client asked for.
       return fromBinary(ProfileSchema, encodePprof(profile));
     },
 
     async selectSeries(req, context) {
+      // The store sums whole profiles per step; it cannot sum only the stacks under a call site.
+      if (callSiteOf(req.stackTraceSelector).length > 0) {
+        throw new ConnectError('stack_trace_selector is not supported by SelectSeries', Code.Unimplemented);
+      }
       refuseUnimplemented(req.stackTraceSelector, []);
       return { series: await selectSeries(ctx, tenantOfCall(context), req) };
     },
@@ -305,13 +313,17 @@ function queryToSelect(
   return { ...resolved, ...range };
 }
 
+function callSiteOf(selector: StackTraceSelector | undefined): string[] {
+  return selector?.callSite.map((l) => l.name) ?? [];
+}
+
 /** refuseUnimplemented answers `unimplemented` for selectors the engine cannot apply. */
 function refuseUnimplemented(
   stackTraceSelector: StackTraceSelector | undefined,
   profileIds: readonly string[],
 ) {
-  if (stackTraceSelector && (stackTraceSelector.callSite.length > 0 || stackTraceSelector.goPgo)) {
-    throw new ConnectError('stack_trace_selector is not supported by autoprof', Code.Unimplemented);
+  if (stackTraceSelector?.goPgo) {
+    throw new ConnectError('stack_trace_selector.go_pgo is not supported by autoprof', Code.Unimplemented);
   }
   if (profileIds.length > 0) {
     throw new ConnectError(
