@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -496,6 +497,38 @@ describe('Connect API conformance (Pyroscope clients)', () => {
       assert.equal(error.code, code, what);
       assert.ok(error.message.length > 0, what);
     }
+    // Access is checked from the headers before any body is read: a request whose body never
+    // ends is still answered.
+    const early = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}${pathOf(QuerierService.method.profileTypes)}`, {
+        method: 'POST',
+        headers: { ...connectGoHeaders, 'content-length': String(64 * 1024 * 1024) },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer before the body ended'));
+      }, 10_000);
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode, body });
+          req.destroy();
+        });
+      });
+      req.on('error', () => undefined);
+      req.write(Buffer.alloc(1024));
+    });
+    assert.equal(early.status, 401);
+    assert.equal(JSON.parse(early.body).code, 'unauthenticated');
+    const grpcWeb = createGrpcWebTransport({ baseUrl: server.url, httpVersion: '1.1' });
+    await assert.rejects(
+      transportCall(grpcWeb, {})(QuerierService.method.profileTypes, range),
+      (err: ConnectError) => err.code === Code.Unauthenticated,
+    );
     const push = await rawPost(server.url, pathOf(PusherService.method.push), new Uint8Array(0), readHeaders);
     assert.equal(push.status, 401, 'pushing needs the ingest token, not the read token');
     const badProfile = toBinary(

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { accessInterceptor } from './connect-access.js';
 import { withDecodeErrorsAsInvalidArgument } from './decode-errors.js';
+import { refuseBeforeBody } from './early-access.js';
 import { PusherService } from './gen/push/v1/push_pb.js';
 import { QuerierService } from './gen/querier/v1/querier_pb.js';
 import { SettingsService } from './gen/settings/v1/setting_pb.js';
@@ -76,6 +77,7 @@ export async function registerConnectRoutes(app: FastifyInstance, ctx: ServerCon
   await app.register(async (scope) => {
     // Connect reads the body stream itself; fastify must leave it untouched in this scope.
     scope.addContentTypeParser(CONNECT_CONTENT_TYPES, (_req, _payload, done) => done(null, undefined));
+    scope.addHook('onRequest', refuseBeforeBody(ctx));
     for (const route of routes) {
       scope.all(route.path, async (req, reply) => {
         reply.hijack();
