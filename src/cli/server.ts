@@ -4,13 +4,15 @@ import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { AnomalyConfigInput } from '../server/anomaly/config.js';
 import { buildServer } from '../server/app.js';
+import { listenGrpc } from '../server/connect/grpc-listener.js';
 import { openClickHouseStore } from '../server/store/clickhouse.js';
 import { isClickHouseUrl, parseClickHouseUrl, redact } from '../server/store/clickhouse-url.js';
 import { openDuckDbStore } from '../server/store/duckdb.js';
 import type { ProfileStore } from '../server/store/types.js';
 import { type Command, type CommandIo, parseCommandArgs, wantsHelp } from './command.js';
 
-const USAGE = `usage: autoprof server [--data DIR] [--listen HOST:PORT] [--storage URL] [--config FILE]
+const USAGE = `usage: autoprof server [--data DIR] [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--storage URL]
+                       [--config FILE]
 
 Runs the continuous-profiling server: Pyroscope agents push to /ingest or
 /push.v1.PusherService/Push; Grafana and the Pyroscope UI query /pyroscope/render and the
@@ -18,9 +20,12 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
 
   --data DIR         where the embedded DuckDB store lives (default ./autoprof-data)
   --listen HOST:PORT address to bind (default 127.0.0.1:4040, loopback only; port 0 picks one)
+  --grpc-listen HOST:PORT
+                     also serve the RPC API over cleartext HTTP/2 (h2c) for gRPC clients
+                     (profilecli --protocol=grpc); Connect and gRPC-web work on --listen
   --storage URL      duckdb:///path/to/dir (default: the --data directory), or
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
-  --config FILE      YAML: listen, data, storage, ingestTokens, readTokens,
+  --config FILE      YAML: listen, grpcListen, data, storage, ingestTokens, readTokens,
                      retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes},
                      anomaly {enabled, thresholds, prometheus {url, queries},
@@ -33,6 +38,7 @@ SIGTERM or SIGINT stops the server gracefully.`;
 /** ServerConfig is the YAML config file's shape (every key optional). */
 interface ServerConfig {
   listen?: string;
+  grpcListen?: string;
   data?: string;
   storage?: string;
   ingestTokens?: string[];
@@ -64,6 +70,7 @@ export const serverCommand: Command = {
       {
         data: { type: 'string' },
         listen: { type: 'string' },
+        'grpc-listen': { type: 'string' },
         storage: { type: 'string' },
         config: { type: 'string' },
       },
@@ -71,6 +78,8 @@ export const serverCommand: Command = {
     );
     const config = values.config ? readConfig(values.config) : {};
     const listen = parseListen(values.listen ?? config.listen ?? '127.0.0.1:4040');
+    const grpcText = values['grpc-listen'] ?? config.grpcListen;
+    const grpcListen = grpcText ? parseListen(grpcText) : undefined;
     const dataDir = resolve(values.data ?? config.data ?? 'autoprof-data');
     const store = await openStore(values.storage ?? config.storage, dataDir);
     const tokens = (env: string | undefined, fromConfig: string[] | undefined) =>
@@ -100,6 +109,16 @@ export const serverCommand: Command = {
     const storage = values.storage ?? config.storage;
     const where = storage && isClickHouseUrl(storage) ? redact(storage) : dataDir;
     io.stderr(`autoprof server listening on http://${listen.host}:${port} (data: ${where})\n`);
+    if (grpcListen) {
+      try {
+        const grpc = await listenGrpc(app, grpcListen.host, grpcListen.port);
+        io.stderr(`autoprof server: gRPC (h2c) on ${grpcListen.host}:${grpc.port}\n`);
+      } catch (err) {
+        await app.close();
+        await store.close();
+        throw new UsageError(`server: cannot listen for gRPC on ${grpcText}: ${(err as Error).message}`);
+      }
+    }
 
     let retentionTimer: NodeJS.Timeout | undefined;
     const retention = config.retention;

@@ -1,13 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AccessError } from './access.js';
 import type { AnomalyConfigInput } from './anomaly/config.js';
 import { registerAnomalyRoutes } from './api/anomaly-api.js';
 import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
 import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
-import { registerQuerierRoutes } from './api/querier.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
+import { registerConnectRoutes } from './connect/connect-routes.js';
+import { attachGrpcListener } from './connect/grpc-listener.js';
 import { HttpError, type ServerContext } from './context.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
@@ -124,7 +125,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.get('/healthz', async () => 'ok\n');
-  app.get('/readyz', async (_req, reply) => {
+  // /ready is Pyroscope's name for the same check (Grafana and profilecli probe it).
+  const ready = async (_req: FastifyRequest, reply: FastifyReply) => {
     // A remote store answers from its own health first: stats() fails while the engine is down,
     // yet ingest is still accepted into the buffer until it fills.
     const health = options.store.health?.();
@@ -138,14 +140,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } catch (err) {
       return reply.code(503).send(`not ready: ${(err as Error).message}\n`);
     }
-  });
+  };
+  app.get('/readyz', ready);
+  app.get('/ready', ready);
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(await metrics.render()),
   );
 
   registerIngestRoutes(app, ctx);
   registerPyroscopeQueryRoutes(app, ctx);
-  registerQuerierRoutes(app, ctx);
+  await registerConnectRoutes(app, ctx);
+  attachGrpcListener(app, ctx);
   registerAutoprofApiRoutes(app, ctx);
   registerUiApiRoutes(app, ctx);
   registerUiRoutes(app, ctx);

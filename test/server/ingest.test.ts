@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { encodePushRequestProto } from '../../src/server/ingest/push-request.js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { PushRequestSchema } from '../../src/server/connect/gen/push/v1/push_pb.js';
 import { corporaSkipReason, corpusPath } from '../corpora.js';
 import { nowSeconds, renderNames, startTestServer, type TestServer } from './harness.js';
 
@@ -186,13 +187,13 @@ describe('ingest', () => {
           { name: 'service_name', value: 'pushed' },
           { name: 'env', value: 'prod' },
         ],
-        samples: [{ rawProfile: new Uint8Array(raw), id: 'b2d6f1a4' }],
+        samples: [{ rawProfile: new Uint8Array(raw), ID: 'b2d6f1a4' }],
       },
     ];
     const bin = await fetch(`${server.url}/push.v1.PusherService/Push`, {
       method: 'POST',
       headers: { 'content-type': 'application/proto' },
-      body: new Uint8Array(encodePushRequestProto(series)),
+      body: toBinary(PushRequestSchema, create(PushRequestSchema, { series })),
     });
     assert.equal(bin.status, 200, await bin.text());
     const json = await fetch(`${server.url}/push.v1.PusherService/Push`, {
@@ -244,7 +245,8 @@ describe('ingest', () => {
       headers: { 'content-type': 'application/proto' },
       body: new Uint8Array([0x0a, 0xff, 0xff, 0x01]),
     });
-    assert.equal(push.status, 422);
+    assert.equal(push.status, 400);
+    assert.equal(((await push.json()) as { code: string }).code, 'invalid_argument');
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
     assert.equal((await post(`name=stillok&${window}`, 'main 1')).status, 200);
   });

@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
-import { decodeIngest, decodePush } from '../ingest/ingest-request.js';
+import { decodeIngest } from '../ingest/ingest-request.js';
 import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite } from '../store/types.js';
 
 /**
  * Ingest routes, Pyroscope-compatible:
  * - `POST /ingest` and `POST /pyroscope/ingest`: the legacy API (see ingest-request.ts);
- * - `POST /push.v1.PusherService/Push`: Connect unary, `application/proto` or `application/json`;
- *   answers `{}` (an empty PushResponse) in the request's encoding.
+ * (`push.v1.PusherService/Push` is served by the Connect layer, server/connect/, through ingestWrites.)
  * A 200 means the profiles are durable in the store.
  */
 export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -30,19 +29,6 @@ export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): 
     await legacy(req);
     return reply.code(200).send('');
   });
-  app.post('/push.v1.PusherService/Push', async (req, reply) => {
-    const json = /json/i.test(req.headers['content-type'] ?? '');
-    await ingest(ctx, req, 'push', (body) =>
-      decodePush({
-        body,
-        json,
-        contentType: req.headers['content-type'],
-        maxDecompressedBytes: ctx.maxDecompressedBytes,
-      }),
-    );
-    if (json) return reply.code(200).type('application/json').send('{}');
-    return reply.code(200).type('application/proto').send(Buffer.alloc(0));
-  });
 }
 
 async function ingest(
@@ -51,18 +37,32 @@ async function ingest(
   route: string,
   decode: (body: Uint8Array) => ProfileWrite[],
 ): Promise<void> {
-  const started = performance.now();
   const tenant = authorize(ctx, req, 'ingest');
   const body = bodyBytes(req);
-  ctx.metrics.inc('autoprof_ingest_received_bytes_total', { route }, body.length);
+  await ingestWrites(ctx, tenant, route, body.length, () => decode(body));
+}
+
+/**
+ * ingestWrites is the one ingest path of every route: rate limit, decode, durable write and
+ * metrics. `receivedBytes` is what the request carried (for the rate limit and the byte counter).
+ */
+export async function ingestWrites(
+  ctx: ServerContext,
+  tenant: string,
+  route: string,
+  receivedBytes: number,
+  decode: () => ProfileWrite[],
+): Promise<void> {
+  const started = performance.now();
+  ctx.metrics.inc('autoprof_ingest_received_bytes_total', { route }, receivedBytes);
   try {
-    const wait = ctx.rateLimiter?.take(tenant, body.length) ?? 0;
+    const wait = ctx.rateLimiter?.take(tenant, receivedBytes) ?? 0;
     if (wait > 0) {
       throw new HttpError(429, `tenant '${tenant}' is over its ingest rate limit`, {
         'retry-after': String(wait),
       });
     }
-    const writes = decode(body);
+    const writes = decode();
     if (writes.length > 0) await writeOrBusy(ctx, tenant, writes);
     ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, writes.length);
     ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: '200' });

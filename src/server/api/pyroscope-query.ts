@@ -4,6 +4,7 @@ import type { Profile } from '../../model/profile.js';
 import { authorize, HttpError, queryParams, type ServerContext } from '../context.js';
 import { parseTimeParam } from '../ingest/time-param.js';
 import { diffToFlamebearer } from '../query/diff-flamebearer.js';
+import { profileToDot } from '../query/dot-graph.js';
 import { resolveQuery, timelineStepNanos } from '../query/resolve-query.js';
 import { parseSelector } from '../store/label-matchers.js';
 import type { SelectQuery, TimeRange } from '../store/types.js';
@@ -23,6 +24,9 @@ import { PROFILE_TYPE_LABEL } from '../store/types.js';
  *       -> 'double' flamebearer (see query/diff-flamebearer.ts)
  *   GET /pyroscope/labels?query=&from=&until=              -> ["label", ...]
  *   GET /pyroscope/label-values?label=&query=&from=&until= -> ["value", ...]
+ *       (label=__name__ lists profile type IDs, as Pyroscope does)
+ *   GET /pyroscope/render?format=dot&query=&from=&until=&maxNodes= -> the call graph in Graphviz
+ *       DOT (text/plain; see query/dot-graph.ts)
  *
  * `from`/`until` take the same forms as ingest (digits by length, now-1h); default last hour.
  */
@@ -74,8 +78,23 @@ export function registerPyroscopeQueryRoutes(app: FastifyInstance, ctx: ServerCo
     });
     return body;
   };
+  const renderDot = async (q: Record<string, string | undefined>, tenant: string) => {
+    const query = q.query ?? q.name;
+    if (!query) throw new HttpError(400, "missing 'query'");
+    const profile = await ctx.store.mergeRange(tenant, {
+      ...resolveQuery(query),
+      ...readRange(q.from, q.until),
+    });
+    const maxNodes = Number(q.maxNodes ?? q['max-nodes'] ?? 0) || undefined;
+    return profileToDot(profile, { maxNodes, title: query });
+  };
   for (const path of ['/pyroscope/render', '/render']) {
-    app.get(path, async (req) => render(queryParams(req), authorize(ctx, req, 'read')));
+    app.get(path, async (req, reply) => {
+      const tenant = authorize(ctx, req, 'read');
+      const q = queryParams(req);
+      if (q.format === 'dot') return reply.type('text/plain; charset=utf-8').send(await renderDot(q, tenant));
+      return render(q, tenant);
+    });
   }
   for (const path of ['/pyroscope/render-diff', '/render-diff']) {
     app.get(path, async (req) => {
@@ -108,7 +127,9 @@ export function registerPyroscopeQueryRoutes(app: FastifyInstance, ctx: ServerCo
       const q = queryParams(req);
       if (!q.label) throw new HttpError(400, "missing 'label'");
       const matchers = q.query ? selectorMatchers(q.query) : [];
-      return ctx.store.labelValues(tenant, q.label, matchers, readRange(q.from, q.until));
+      // As in Pyroscope, the values of `__name__` are the profile type IDs (what a query starts with).
+      const label = q.label === '__name__' ? PROFILE_TYPE_LABEL : q.label;
+      return ctx.store.labelValues(tenant, label, matchers, readRange(q.from, q.until));
     });
   }
 }
@@ -121,7 +142,7 @@ function readAggregation(value: string | undefined): boolean {
 }
 
 /** ProfileCounts: profiles in the whole range, per timeline step, and per step of each group. */
-interface ProfileCounts {
+export interface ProfileCounts {
   total: number;
   perStep: number[];
   perGroup: Map<string, number[]>;
@@ -138,7 +159,7 @@ const MAX_COUNT_CELLS = 2_000_000;
  * profiles within one cell; agents upload every 10 s or more, so a coarser cell (days of many
  * series) undercounts and the average comes out high.
  */
-async function profileCounts(
+export async function profileCounts(
   ctx: ServerContext,
   tenant: string,
   select: SelectQuery,

@@ -13,8 +13,7 @@ import type { ProfileWrite, SeriesLabels } from '../store/types.js';
 import { PROFILE_TYPE_LABEL, SERVICE_NAME_LABEL } from '../store/types.js';
 import { type FormPart, MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
 import { pprofMetricName, profileToSeries, type SampleTypeConfig } from './profile-to-series.js';
-import { ProtoError } from './proto-reader.js';
-import { decodePushRequestJson, decodePushRequestProto } from './push-request.js';
+import type { PushSeries } from './push-request.js';
 import { LabelLimitError, sanitizeLabelName, validateSeriesLabels } from './series-labels.js';
 import { parseTimeParam } from './time-param.js';
 import { decodeTree, type Stacks } from './tree-format.js';
@@ -62,12 +61,12 @@ export function decodeIngest(input: IngestInput): ProfileWrite[] {
   return classify(() => decodeIngestUnchecked(input));
 }
 
-/** decodePush turns a Connect push body (binary or JSON) into series writes. */
-export function decodePush(input: Omit<IngestInput, 'query'> & { json: boolean }): ProfileWrite[] {
+/** decodePushSeries turns the series of one push (already decoded by the Connect layer) into series writes. */
+export function decodePushSeries(
+  series: readonly PushSeries[],
+  input: { maxDecompressedBytes: number; nowNanos?: number },
+): ProfileWrite[] {
   return classify(() => {
-    const series = input.json
-      ? decodePushRequestJson(new TextDecoder().decode(input.body))
-      : decodePushRequestProto(input.body);
     const now = input.nowNanos ?? Date.now() * 1e6;
     const writes: ProfileWrite[] = [];
     for (const s of series) {
@@ -117,7 +116,7 @@ function classify(run: () => ProfileWrite[]): ProfileWrite[] {
     ) {
       throw new IngestError(400, err.message);
     }
-    if (err instanceof FormatError || err instanceof UnknownFormatError || err instanceof ProtoError) {
+    if (err instanceof FormatError || err instanceof UnknownFormatError) {
       throw new IngestError(422, err.message);
     }
     if (err instanceof AutoprofError || err instanceof RangeError || err instanceof SyntaxError) {

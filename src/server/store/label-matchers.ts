@@ -34,8 +34,10 @@ const NAME = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
 /**
  * parseSelector reads `head{name="value",...}`. Values are double-quoted (with backslash
  * escapes), single-quoted or, as in Pyroscope's legacy `name` parameter, bare up to `,` or `}`.
+ * With `quotedValues` (Pyroscope's v1 query API and PromQL), a bare value is a syntax error,
+ * so `{service_name=}` is refused instead of selecting the empty string.
  */
-export function parseSelector(text: string): ParsedSelector {
+export function parseSelector(text: string, options: { quotedValues?: boolean } = {}): ParsedSelector {
   const brace = text.indexOf('{');
   if (brace < 0) return { head: text.trim(), matchers: [] };
   const head = text.slice(0, brace).trim();
@@ -71,6 +73,8 @@ export function parseSelector(text: string): ParsedSelector {
       if (text[i] !== quote) throw new SelectorSyntaxError(`unterminated string: ${text}`);
       i++;
     } else {
+      if (options.quotedValues)
+        throw new SelectorSyntaxError(`expected a quoted value at offset ${i}: ${text}`);
       const start = i;
       while (i < text.length && text[i] !== ',' && text[i] !== '}') i++;
       value = text.slice(start, i).trim();
