@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantOf } from './access.js';
+import type { IngestAdmission } from './ingest/ingest-admission.js';
 import type { MetricsRegistry } from './metrics.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/query-limits.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ProfileStore } from './store/types.js';
 
@@ -11,6 +13,10 @@ export interface ServerContext {
   access: AccessOptions;
   maxBodyBytes: number;
   maxDecompressedBytes: number;
+  /** admission bounds ingest work in requests and bytes (503 + Retry-After beyond); none: unbounded. */
+  admission?: IngestAdmission;
+  /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */
+  queryLimits?: QueryLimits;
   rateLimiter?: RateLimiter;
 }
 
@@ -45,4 +51,9 @@ export function queryParams(req: FastifyRequest): Record<string, string | undefi
     out[k] = Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? undefined : String(v);
   }
   return out;
+}
+
+/** queryLimitsOf: the server's query limits, or the defaults for a context built without them. */
+export function queryLimitsOf(ctx: ServerContext): QueryLimits {
+  return ctx.queryLimits ?? DEFAULT_QUERY_LIMITS;
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
+import type { AdmissionTicket } from '../ingest/ingest-admission.js';
 import { decodeIngest, decodePush } from '../ingest/ingest-request.js';
-import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite } from '../store/types.js';
 
 /**
@@ -10,34 +10,41 @@ import type { ProfileWrite } from '../store/types.js';
  * - `POST /push.v1.PusherService/Push`: Connect unary, `application/proto` or `application/json`;
  *   answers `{}` (an empty PushResponse) in the request's encoding.
  * A 200 means the profiles are durable in the store.
+ *
+ * Everything that can refuse a request on its headers runs in `onRequest`, before the body is
+ * read: the token, the tenant, the tenant's rate limit (on Content-Length) and admission to the
+ * server's ingest budget (ingest-admission.ts). A refused body is never buffered.
  */
 export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const onRequest = async (req: FastifyRequest, reply: FastifyReply) => admitIngest(ctx, req, reply);
   const legacy = async (req: FastifyRequest) => {
-    return ingest(ctx, req, 'ingest', (body) =>
+    return ingest(ctx, req, 'ingest', (body, chargeDecoded) =>
       decodeIngest({
         query: queryParams(req),
         contentType: req.headers['content-type'],
         body,
         maxDecompressedBytes: ctx.maxDecompressedBytes,
+        chargeDecoded,
       }),
     );
   };
-  app.post('/ingest', async (req, reply) => {
+  app.post('/ingest', { onRequest }, async (req, reply) => {
     await legacy(req);
     return reply.code(200).send('');
   });
-  app.post('/pyroscope/ingest', async (req, reply) => {
+  app.post('/pyroscope/ingest', { onRequest }, async (req, reply) => {
     await legacy(req);
     return reply.code(200).send('');
   });
-  app.post('/push.v1.PusherService/Push', async (req, reply) => {
+  app.post('/push.v1.PusherService/Push', { onRequest }, async (req, reply) => {
     const json = /json/i.test(req.headers['content-type'] ?? '');
-    await ingest(ctx, req, 'push', (body) =>
+    await ingest(ctx, req, 'push', (body, chargeDecoded) =>
       decodePush({
         body,
         json,
         contentType: req.headers['content-type'],
         maxDecompressedBytes: ctx.maxDecompressedBytes,
+        chargeDecoded,
       }),
     );
     if (json) return reply.code(200).type('application/json').send('{}');
@@ -45,25 +52,51 @@ export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): 
   });
 }
 
+/** Admitted is what onRequest leaves for the handler: the tenant and the budget ticket. */
+interface Admitted {
+  tenant: string;
+  ticket: AdmissionTicket;
+}
+
+const UNBOUNDED_TICKET: AdmissionTicket = { chargeDecoded: () => {}, release: () => {} };
+
+const admittedRequests = new WeakMap<FastifyRequest, Admitted>();
+
+/**
+ * admitIngest authorises on headers and reserves the request's share of the ingest budget; it
+ * throws (401/403/429/503) before a byte of the body is read. The share is returned when the
+ * response closes, whatever way it ends.
+ */
+async function admitIngest(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const tenant = authorize(ctx, req, 'ingest');
+  const length = Number(req.headers['content-length']);
+  const declared = Number.isFinite(length) && length >= 0 ? length : ctx.maxBodyBytes;
+  const wait = ctx.rateLimiter?.take(tenant, declared) ?? 0;
+  if (wait > 0) {
+    throw new HttpError(429, `tenant '${tenant}' is over its ingest rate limit`, {
+      'retry-after': String(wait),
+    });
+  }
+  const ticket = ctx.admission?.admit(Math.min(declared, ctx.maxBodyBytes)) ?? UNBOUNDED_TICKET;
+  reply.raw.once('close', ticket.release);
+  admittedRequests.set(req, { tenant, ticket });
+}
+
 async function ingest(
   ctx: ServerContext,
   req: FastifyRequest,
   route: string,
-  decode: (body: Uint8Array) => ProfileWrite[],
+  decode: (body: Uint8Array, chargeDecoded: (bytes: number) => void) => ProfileWrite[],
 ): Promise<void> {
   const started = performance.now();
-  const tenant = authorize(ctx, req, 'ingest');
+  const admitted = admittedRequests.get(req);
+  if (!admitted) throw new Error('ingest route without admission');
+  const { tenant, ticket } = admitted;
   const body = bodyBytes(req);
   ctx.metrics.inc('autoprof_ingest_received_bytes_total', { route }, body.length);
   try {
-    const wait = ctx.rateLimiter?.take(tenant, body.length) ?? 0;
-    if (wait > 0) {
-      throw new HttpError(429, `tenant '${tenant}' is over its ingest rate limit`, {
-        'retry-after': String(wait),
-      });
-    }
-    const writes = decode(body);
-    if (writes.length > 0) await writeOrBusy(ctx, tenant, writes);
+    const writes = decode(body, ticket.chargeDecoded);
+    if (writes.length > 0) await ctx.store.write(tenant, writes);
     ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, writes.length);
     ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: '200' });
   } catch (err) {
@@ -72,19 +105,5 @@ async function ingest(
     throw err;
   } finally {
     ctx.metrics.observe('autoprof_ingest_duration_seconds', (performance.now() - started) / 1000, { route });
-  }
-}
-
-/** writeOrBusy answers a full write queue with 503 + Retry-After, which agents back off on. */
-async function writeOrBusy(ctx: ServerContext, tenant: string, writes: ProfileWrite[]): Promise<void> {
-  try {
-    await ctx.store.write(tenant, writes);
-  } catch (err) {
-    if (err instanceof StoreBusyError) {
-      throw new HttpError(503, `server busy: ${err.message}`, {
-        'retry-after': String(err.retryAfterSeconds),
-      });
-    }
-    throw err;
   }
 }

@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { profileToFlamebearer } from '../../formats/flamebearer.js';
-import { authorize, bodyBytes, HttpError, type ServerContext } from '../context.js';
+import { authorize, bodyBytes, HttpError, queryLimitsOf, type ServerContext } from '../context.js';
 import { parseProfileTypeId } from '../profile-type.js';
+import {
+  checkSeriesCount,
+  checkTimeRange,
+  clampMaxNodes,
+  limitStepNanos,
+  type QueryLimits,
+} from '../query/query-limits.js';
 import { parseSelector } from '../store/label-matchers.js';
 import type { LabelMatcher, TimeRange } from '../store/types.js';
 
@@ -23,6 +30,9 @@ import type { LabelMatcher, TimeRange } from '../store/types.js';
  * A binary-protobuf request is refused with 415 (the JSON codec is the one implemented).
  */
 export function registerQuerierRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const limits = queryLimitsOf(ctx);
+  const rangeOf = (body: Record<string, unknown>) => optionalRange(body, limits);
+  const requiredRange = (body: Record<string, unknown>) => defaultedRange(body, limits);
   const route = (
     method: string,
     handler: (tenant: string, body: Record<string, unknown>) => Promise<unknown>,
@@ -83,6 +93,7 @@ export function registerQuerierRoutes(app: FastifyInstance, ctx: ServerContext):
     const series = (
       await Promise.all(selectorsOf(body.matchers).map((m) => ctx.store.series(tenant, m, range)))
     ).flat();
+    checkSeriesCount(series.length, limits);
     const seen = new Set<string>();
     const labelsSet: Array<{ labels: Array<{ name: string; value: string }> }> = [];
     for (const s of series) {
@@ -100,7 +111,7 @@ export function registerQuerierRoutes(app: FastifyInstance, ctx: ServerContext):
     const profileType = requireString(body, 'profileTypeID');
     const matchers = selectorOf(body.labelSelector);
     const profile = await ctx.store.mergeRange(tenant, { profileType, matchers, ...requiredRange(body) });
-    const maxNodes = Number(body.maxNodes ?? 0) || 0;
+    const maxNodes = clampMaxNodes(Number(body.maxNodes ?? 0), limits.maxNodes, limits);
     const fb = profileToFlamebearer(profile, 0, maxNodes);
     return {
       flamegraph: {
@@ -117,9 +128,11 @@ export function registerQuerierRoutes(app: FastifyInstance, ctx: ServerContext):
     const matchers = selectorOf(body.labelSelector);
     const range = requiredRange(body);
     const stepSeconds = Number(body.step ?? 15) || 15;
-    const stepNanos = Math.max(1e9, stepSeconds * 1e9);
+    // Like Pyroscope, a step too fine for the range is raised rather than refused.
+    const stepNanos = limitStepNanos(range, Math.max(1e9, stepSeconds * 1e9), limits);
     const groupBy = Array.isArray(body.groupBy) ? (body.groupBy as string[]) : [];
     const lines = await ctx.store.timeline(tenant, { profileType, matchers, ...range, stepNanos, groupBy });
+    checkSeriesCount(lines.length, limits);
     return {
       series: lines.map((l) => ({
         labels: Object.entries(l.labels).map(([name, value]) => ({ name, value })),
@@ -153,20 +166,20 @@ function requireString(body: Record<string, unknown>, key: string): string {
   return v;
 }
 
-/** rangeOf reads start/end (Unix ms, numbers or strings); without them, the last hour (or none). */
-function rangeOf(body: Record<string, unknown>): TimeRange | undefined {
+/** optionalRange reads start/end (Unix ms, numbers or strings) within the limits; without them, none. */
+function optionalRange(body: Record<string, unknown>, limits: QueryLimits): TimeRange | undefined {
   const start = Number(body.start ?? Number.NaN);
   const end = Number(body.end ?? Number.NaN);
   if (Number.isFinite(start) && Number.isFinite(end) && end > start) {
-    return { startNanos: start * 1e6, endNanos: end * 1e6 };
+    return checkTimeRange({ startNanos: start * 1e6, endNanos: end * 1e6 }, limits);
   }
   return undefined;
 }
 
-/** requiredRange is rangeOf defaulting to the last hour. */
-function requiredRange(body: Record<string, unknown>): TimeRange {
+/** defaultedRange is optionalRange defaulting to the last hour. */
+function defaultedRange(body: Record<string, unknown>, limits: QueryLimits): TimeRange {
   const now = Date.now() * 1e6;
-  return rangeOf(body) ?? { startNanos: now - 3600e9, endNanos: now };
+  return optionalRange(body, limits) ?? { startNanos: now - 3600e9, endNanos: now };
 }
 
 function selectorOf(value: unknown): LabelMatcher[] {

@@ -8,7 +8,9 @@ import { maybeGunzip } from '../../io/decompress.js';
 import type { Profile } from '../../model/profile.js';
 import { defaultSampleTypeIndex, frameNamesRootFirst } from '../../model/profile.js';
 import { formatProfileTypeId, legacyTypeOf } from '../profile-type.js';
+import { validTimeNanos } from '../query/query-limits.js';
 import { parseSelector, SelectorSyntaxError } from '../store/label-matchers.js';
+import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite, SeriesLabels } from '../store/types.js';
 import { PROFILE_TYPE_LABEL, SERVICE_NAME_LABEL } from '../store/types.js';
 import { type FormPart, MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
@@ -42,6 +44,13 @@ export interface IngestInput {
   body: Uint8Array;
   /** maxDecompressedBytes caps every gunzip of the request. */
   maxDecompressedBytes: number;
+  /** maxGzipLayers: nested gzip layers accepted (default 1: a second layer is refused, 413). */
+  maxGzipLayers?: number;
+  /**
+   * chargeDecoded is told the size of every payload before it is decoded (after gunzip), so the
+   * server's memory budget can refuse it (StoreBusyError or InputLimitError) before allocation.
+   */
+  chargeDecoded?: (bytes: number) => void;
   nowNanos?: number;
 }
 
@@ -84,10 +93,7 @@ export function decodePush(input: Omit<IngestInput, 'query'> & { json: boolean }
       }
       if (!labels[SERVICE_NAME_LABEL]) labels[SERVICE_NAME_LABEL] = 'unknown_service';
       for (const sample of s.samples) {
-        const profile = importPprof(
-          maybeGunzip(sample.rawProfile, SOURCE, input.maxDecompressedBytes),
-          SOURCE,
-        );
+        const profile = importPprof(payloadOf(input, sample.rawProfile), SOURCE);
         const name = metric || pprofMetricName(profile);
         const timeNanos = validTime(profile.timeNanos) ? profile.timeNanos : now;
         writes.push(
@@ -104,11 +110,18 @@ export function decodePush(input: Omit<IngestInput, 'query'> & { json: boolean }
   });
 }
 
+/** payloadOf gunzips one payload within the request's caps and charges it to the budget. */
+function payloadOf(input: Omit<IngestInput, 'query'>, bytes: Uint8Array): Uint8Array {
+  const out = maybeGunzip(bytes, SOURCE, input.maxDecompressedBytes, input.maxGzipLayers ?? 1);
+  input.chargeDecoded?.(out.length);
+  return out;
+}
+
 function classify(run: () => ProfileWrite[]): ProfileWrite[] {
   try {
     return run();
   } catch (err) {
-    if (err instanceof IngestError) throw err;
+    if (err instanceof IngestError || err instanceof StoreBusyError) throw err;
     if (err instanceof InputLimitError) throw new IngestError(413, err.message);
     if (
       err instanceof LabelLimitError ||
@@ -152,8 +165,10 @@ function readMetadata(input: IngestInput): Metadata {
   }
   const fromNanos = q.from === undefined ? now : parseTimeParam(q.from, now);
   const untilNanos = q.until === undefined ? now : parseTimeParam(q.until, now);
-  if (fromNanos === undefined) throw new IngestError(400, `bad 'from': ${q.from}`);
-  if (untilNanos === undefined) throw new IngestError(400, `bad 'until': ${q.until}`);
+  if (fromNanos === undefined || !validTimeNanos(fromNanos))
+    throw new IngestError(400, `bad 'from': ${q.from?.slice(0, 100)} (a time between 1970 and 2200)`);
+  if (untilNanos === undefined || !validTimeNanos(untilNanos))
+    throw new IngestError(400, `bad 'until': ${q.until?.slice(0, 100)} (a time between 1970 and 2200)`);
   const sampleRate = q.sampleRate === undefined || q.sampleRate === '' ? 100 : Number(q.sampleRate);
   if (!Number.isFinite(sampleRate) || sampleRate <= 0)
     throw new IngestError(400, `bad 'sampleRate': ${q.sampleRate}`);
@@ -173,7 +188,7 @@ function decodeIngestUnchecked(input: IngestInput): ProfileWrite[] {
   const boundary = multipartBoundary(input.contentType);
   const form = boundary ? parseMultipart(input.body, boundary) : undefined;
   const format = (input.query.format ?? defaultFormat(input.contentType, form !== undefined)).toLowerCase();
-  const gunzip = (b: Uint8Array) => maybeGunzip(b, SOURCE, input.maxDecompressedBytes);
+  const gunzip = (b: Uint8Array) => payloadOf(input, b);
   switch (format) {
     case 'pprof':
       return ingestPprof(md, form, input.body, gunzip);
@@ -352,7 +367,7 @@ function ingestJfr(
   return writes;
 }
 
-/** validTime: a time after 1971, i.e. not zero and not microseconds mistaken for nanoseconds. */
+/** validTime: a time after 1971 (not zero, not microseconds mistaken for nanoseconds) and before 2200. */
 function validTime(nanos: number): boolean {
-  return nanos > 365 * 86400e9;
+  return nanos > 365 * 86400e9 && validTimeNanos(nanos);
 }
