@@ -11,6 +11,7 @@ import { registerUiRoutes } from './api/ui-routes.js';
 import { limitConnectionsPerClient } from './client-connections.js';
 import { HttpError, type ServerContext } from './context.js';
 import { IngestAdmission } from './ingest/ingest-admission.js';
+import { IngestDedup } from './ingest/ingest-dedup.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
 import { DEFAULT_QUERY_LIMITS, QueryLimitError, type QueryLimits } from './query/query-limits.js';
@@ -31,7 +32,7 @@ export interface ServerOptions {
   maxDecompressedBytes?: number;
   /** maxInflightBytes bounds ingest bodies + decode memory held at once (503 beyond); default 512 MiB. */
   maxInflightBytes?: number;
-  /** maxConcurrentIngests bounds ingest requests being read, decoded or written (503 beyond); default 8. */
+  /** maxConcurrentIngests bounds ingest requests being read, decoded or written (503 beyond); default 64. */
   maxConcurrentIngests?: number;
   /** requestTimeoutMs: a request (headers and body) must arrive within this; default 60 s. */
   requestTimeoutMs?: number;
@@ -66,7 +67,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const admission = new IngestAdmission({
     // The budget always fits one maximal body, else a legal request could never pass.
     maxInflightBytes: Math.max(options.maxInflightBytes ?? 512 * 1024 * 1024, maxBodyBytes),
-    maxConcurrent: options.maxConcurrentIngests ?? 8,
+    maxConcurrent: options.maxConcurrentIngests ?? 64,
     decodeExpansion: DECODE_EXPANSION,
   });
   const metrics = new MetricsRegistry();
@@ -75,6 +76,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   metrics.counter('autoprof_ingest_requests_total', 'Ingest requests by route and status.');
   metrics.counter('autoprof_ingest_received_bytes_total', 'Request body bytes received by ingest routes.');
   metrics.counter('autoprof_ingest_profiles_total', 'Series profiles written by ingest.');
+  metrics.counter(
+    'autoprof_ingest_duplicates_total',
+    'Retried ingest requests answered without a second write.',
+  );
   metrics.histogram('autoprof_ingest_duration_seconds', 'Ingest request latency, decode and durable write.');
   metrics.histogram('autoprof_query_duration_seconds', 'Query latency by route.');
   metrics.gauge(
@@ -142,6 +147,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     maxBodyBytes,
     maxDecompressedBytes,
     admission,
+    dedup: new IngestDedup(),
     queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
     rateLimiter:
       options.ingestBytesPerSecond && options.ingestBytesPerSecond > 0

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantOf } from './access.js';
 import type { IngestAdmission } from './ingest/ingest-admission.js';
+import type { IngestDedup } from './ingest/ingest-dedup.js';
 import type { MetricsRegistry } from './metrics.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/query-limits.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -15,6 +16,8 @@ export interface ServerContext {
   maxDecompressedBytes: number;
   /** admission bounds ingest work in requests and bytes (503 + Retry-After beyond); none: unbounded. */
   admission?: IngestAdmission;
+  /** dedup answers a retried ingest without storing it twice (ingest-dedup.ts). */
+  dedup?: IngestDedup;
   /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */
   queryLimits?: QueryLimits;
   rateLimiter?: RateLimiter;

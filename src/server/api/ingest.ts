@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
 import type { AdmissionTicket } from '../ingest/ingest-admission.js';
+import { ingestKey } from '../ingest/ingest-dedup.js';
 import { decodeIngest, decodePush } from '../ingest/ingest-request.js';
 import type { ProfileWrite } from '../store/types.js';
 
@@ -58,6 +59,17 @@ interface Admitted {
   ticket: AdmissionTicket;
 }
 
+/** dedupKey: the request's idempotency key, or undefined when it names no time of its own. */
+function dedupKey(req: FastifyRequest, tenant: string, route: string, body: Uint8Array): string | undefined {
+  const explicit = req.headers['idempotency-key'];
+  const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+  if (typeof explicit === 'string' && explicit !== '') {
+    return ingestKey({ tenant, route, query: `key=${explicit}`, body: new Uint8Array(0) });
+  }
+  const timed = route === 'push' || queryParams(req).from !== undefined;
+  return timed ? ingestKey({ tenant, route, query, body }) : undefined;
+}
+
 const UNBOUNDED_TICKET: AdmissionTicket = { chargeDecoded: () => {}, release: () => {} };
 
 const admittedRequests = new WeakMap<FastifyRequest, Admitted>();
@@ -95,9 +107,18 @@ async function ingest(
   const body = bodyBytes(req);
   ctx.metrics.inc('autoprof_ingest_received_bytes_total', { route }, body.length);
   try {
-    const writes = decode(body, ticket.chargeDecoded);
-    if (writes.length > 0) await ctx.store.write(tenant, writes);
-    ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, writes.length);
+    const key = dedupKey(req, tenant, route, body);
+    let written = 0;
+    const store = async () => {
+      const writes = decode(body, ticket.chargeDecoded);
+      if (writes.length > 0) await ctx.store.write(tenant, writes);
+      written = writes.length;
+    };
+    if (key && ctx.dedup) {
+      const outcome = await ctx.dedup.once(key, store);
+      if (outcome === 'duplicate') ctx.metrics.inc('autoprof_ingest_duplicates_total', { route });
+    } else await store();
+    ctx.metrics.inc('autoprof_ingest_profiles_total', { route }, written);
     ctx.metrics.inc('autoprof_ingest_requests_total', { route, status: '200' });
   } catch (err) {
     const status = (err as { status?: number }).status ?? 500;
