@@ -28,7 +28,7 @@ export interface ServerOptions {
   store: ProfileStore;
   /** maxBodyBytes caps a request body (413 beyond); default 64 MiB. */
   maxBodyBytes?: number;
-  /** maxDecompressedBytes caps each gunzip inside a request (413 beyond); default 32 MiB. */
+  /** maxDecompressedBytes caps each gunzip inside a request (413 beyond); default 8 MiB. */
   maxDecompressedBytes?: number;
   /** maxInflightBytes bounds ingest bodies + decode memory held at once (503 beyond); default 512 MiB. */
   maxInflightBytes?: number;
@@ -63,7 +63,7 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const maxDecompressedBytes = options.maxDecompressedBytes ?? 32 * 1024 * 1024;
+  const maxDecompressedBytes = options.maxDecompressedBytes ?? 8 * 1024 * 1024;
   const admission = new IngestAdmission({
     // The budget always fits one maximal body, else a legal request could never pass.
     maxInflightBytes: Math.max(options.maxInflightBytes ?? 512 * 1024 * 1024, maxBodyBytes),
@@ -229,10 +229,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 }
 
 /**
- * DECODE_EXPANSION: heap bytes a decoded profile costs per decompressed byte, measured on
- * stack-heavy pprof (see ingest-admission.ts); the ingest budget charges it before decoding.
+ * DECODE_EXPANSION: heap bytes a decoded profile costs per decompressed byte; measured 20x (4 MB)
+ * to 30x (16 MB) RSS growth for a deep-stack pprof (see ingest-admission.ts). The ingest budget
+ * charges it before decoding; with the 8 MiB default cap one request is charged at most 256 MiB.
  */
-const DECODE_EXPANSION = 8;
+const DECODE_EXPANSION = 32;
 
 /** logServerError writes every 5xx to stderr with its request id, whether or not logging is on. */
 function logServerError(reqId: string, method: string, url: string, status: number, err: unknown): void {

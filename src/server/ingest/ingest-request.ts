@@ -13,6 +13,7 @@ import { parseSelector, SelectorSyntaxError } from '../store/label-matchers.js';
 import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite, SeriesLabels } from '../store/types.js';
 import { PROFILE_TYPE_LABEL, SERVICE_NAME_LABEL } from '../store/types.js';
+import { truncateStack } from './ingest-limits.js';
 import { type FormPart, MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
 import { pprofMetricName, profileToSeries, type SampleTypeConfig } from './profile-to-series.js';
 import { ProtoError } from './proto-reader.js';
@@ -275,6 +276,7 @@ function legacyWrites(md: Metadata, stacks: Stacks, sourceUnit?: string): Profil
   if (md.spyName) labels.pyroscope_spy = md.spyName;
   validateSeriesLabels(labels);
   if (stacks.stacks.length === 0) return [];
+  for (let i = 0; i < stacks.stacks.length; i++) stacks.stacks[i] = truncateStack(stacks.stacks[i]);
   return [
     {
       labels,
