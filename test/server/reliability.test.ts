@@ -92,7 +92,11 @@ const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function post(path: string, body: Uint8Array | string, headers: Record<string, string> = {}) {
   if (path.startsWith('/push.v1')) headers = { 'content-type': 'application/json', ...headers };
-  const r = await fetch(`${url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { ...auth(INGEST), ...headers } });
+  const r = await fetch(`${url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+    headers: { ...auth(INGEST), ...headers },
+  });
   return { status: r.status, retryAfter: r.headers.get('retry-after'), text: await r.text() };
 }
 
