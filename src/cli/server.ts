@@ -21,9 +21,9 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
   --storage URL      duckdb:///path/to/dir (default: the --data directory), or
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
   --config FILE      YAML: listen, data, storage, ingestTokens, readTokens,
-                     allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
+                     tokenTenants {TOKEN: [tenant, ...]}, allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
-                     maxInflightBytes, maxConcurrentIngests, requestTimeoutMs,
+                     maxInflightBytes, maxConcurrentIngests, maxTenants, requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
                      maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
                      shutdownTimeoutMs} (README: server limits),
@@ -41,6 +41,8 @@ interface ServerConfig {
   storage?: string;
   ingestTokens?: string[];
   readTokens?: string[];
+  /** tokenTenants: token -> the tenants it may write and read (others answer 403). */
+  tokenTenants?: Record<string, string[]>;
   /** allowedHosts: Host names accepted without tokens besides IP literals and localhost. */
   allowedHosts?: string[];
   retention?: { maxAgeHours?: number; maxBytes?: number; intervalSeconds?: number };
@@ -50,6 +52,7 @@ interface ServerConfig {
     ingestBytesPerSecond?: number;
     ingestBurstBytes?: number;
     maxInflightBytes?: number;
+    maxTenants?: number;
     maxConcurrentIngests?: number;
     requestTimeoutMs?: number;
     headersTimeoutMs?: number;
@@ -107,6 +110,8 @@ export const serverCommand: Command = {
       ingestBytesPerSecond: config.limits?.ingestBytesPerSecond,
       ingestBurstBytes: config.limits?.ingestBurstBytes,
       maxInflightBytes: config.limits?.maxInflightBytes,
+      tokenTenants: config.tokenTenants,
+      maxTenants: config.limits?.maxTenants,
       maxConcurrentIngests: config.limits?.maxConcurrentIngests,
       requestTimeoutMs: config.limits?.requestTimeoutMs,
       headersTimeoutMs: config.limits?.headersTimeoutMs,

@@ -22,6 +22,7 @@ import { SelectorSyntaxError } from './store/label-matchers.js';
 import { UserRegexError } from './store/safe-regex.js';
 import { StoreBusyError } from './store/store-busy.js';
 import type { ProfileStore } from './store/types.js';
+import { TenantCap } from './tenant-cap.js';
 
 /** ServerOptions configure buildServer; every limit has a default fit for one machine. */
 export interface ServerOptions {
@@ -48,6 +49,10 @@ export interface ServerOptions {
   queryLimits?: Partial<QueryLimits>;
   ingestTokens?: string[];
   readTokens?: string[];
+  /** tokenTenants binds tokens to the tenants they may use (access.ts); unbound tokens use any. */
+  tokenTenants?: Record<string, string[]>;
+  /** maxTenants bounds the distinct tenants ingest creates (429 beyond); default 1000. */
+  maxTenants?: number;
   /** ingestBytesPerSecond enables the per-tenant rate limit (burst: `ingestBurstBytes`, default 4 s). */
   ingestBytesPerSecond?: number;
   ingestBurstBytes?: number;
@@ -143,7 +148,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const ctx: ServerContext = {
     store: options.store,
     metrics,
-    access: { ingestTokens: options.ingestTokens, readTokens: options.readTokens },
+    access: {
+      ingestTokens: options.ingestTokens,
+      readTokens: options.readTokens,
+      tokenTenants: options.tokenTenants,
+    },
+    tenantCap: new TenantCap(options.maxTenants ?? 1000),
     maxBodyBytes,
     maxDecompressedBytes,
     admission,

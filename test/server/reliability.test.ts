@@ -429,3 +429,44 @@ function pushJson(pprof: Uint8Array, service = 'burst'): string {
     ],
   });
 }
+
+test('tenants bound to tokens: rotating X-Scope-OrgID cannot escape the rate limit or create tenants', async () => {
+  const server = await startTestServer({
+    ingestTokens: ['bound', 'free'],
+    readTokens: ['bound'],
+    tokenTenants: { bound: ['team-a'] },
+    maxTenants: 5,
+    ingestBytesPerSecond: 10,
+    ingestBurstBytes: 20,
+  });
+  try {
+    const send = async (token: string, tenant?: string) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (tenant) headers['x-scope-orgid'] = tenant;
+      const r = await fetch(`${server.url}/ingest?name=rot.cpu`, {
+        method: 'POST',
+        body: 'a;b 1\n',
+        headers,
+      });
+      await r.text();
+      return r.status;
+    };
+    const rotated = await Promise.all(Array.from({ length: 40 }, (_, i) => send('bound', `t${i}`)));
+    assert.ok(
+      rotated.every((s) => s === 403),
+      `${rotated}`,
+    );
+    const own = [];
+    for (let i = 0; i < 10; i++) own.push(await send('bound'));
+    assert.ok(own.filter((s) => s === 200).length <= 4, `${own}`);
+    assert.ok(own.includes(429));
+    const invented = [];
+    for (let i = 0; i < 10; i++) invented.push(await send('free', `new${i}`));
+    assert.ok(
+      invented.slice(4).every((s) => s === 429),
+      `${invented}`,
+    );
+  } finally {
+    await server.close();
+  }
+});
