@@ -169,6 +169,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
 
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  // Node refuses a header timeout longer than the request timeout (0 disables the latter).
+  const headersTimeout =
+    requestTimeout > 0
+      ? Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout)
+      : (options.headersTimeoutMs ?? 10_000);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: maxBodyBytes,
@@ -176,7 +181,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     connectionTimeout: options.idleTimeoutMs ?? 30_000,
     // Node checks the header and request timeouts on this interval (30 s by default).
     http: {
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      headersTimeout,
       requestTimeout,
       connectionsCheckingInterval: 1000,
     },
