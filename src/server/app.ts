@@ -10,6 +10,7 @@ import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
 import { limitConnectionsPerClient } from './client-connections.js';
 import { HttpError, type ServerContext } from './context.js';
+import { DiskFullState } from './disk-full.js';
 import { IngestAdmission } from './ingest/ingest-admission.js';
 import { IngestDedup } from './ingest/ingest-dedup.js';
 import { IngestError } from './ingest/ingest-request.js';
@@ -145,6 +146,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       () => health()?.rejectedProfiles ?? 0,
     );
   }
+  const diskFull = new DiskFullState();
   const ctx: ServerContext = {
     store: options.store,
     metrics,
@@ -154,6 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       tokenTenants: options.tokenTenants,
     },
     tenantCap: new TenantCap(options.maxTenants ?? 1000),
+    diskFull,
     maxBodyBytes,
     maxDecompressedBytes,
     admission,
@@ -206,7 +209,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const { status, message, headers } = classifyError(err);
+    const { status, message, headers } = diskFull.noteError(err)
+      ? { status: 503, message: 'storage is full', headers: { 'retry-after': '60' } }
+      : classifyError(err);
     if (status >= 500) logServerError(req.id, req.method, req.url, status, err);
     // A request refused before its body was read must not keep the socket to drain it.
     if (!req.raw.complete) reply.header('connection', 'close');
@@ -215,6 +220,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', async () => 'ok\n');
   app.get('/readyz', async (_req, reply) => {
+    if (diskFull.full) return reply.code(503).send('not ready: storage is full\n');
     // A remote store answers from its own health first: stats() fails while the engine is down,
     // yet ingest is still accepted into the buffer until it fills.
     const health = options.store.health?.();

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantForToken } from './access.js';
+import type { DiskFullState } from './disk-full.js';
 import type { IngestAdmission } from './ingest/ingest-admission.js';
 import type { IngestDedup } from './ingest/ingest-dedup.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -17,6 +18,8 @@ export interface ServerContext {
   maxDecompressedBytes: number;
   /** admission bounds ingest work in requests and bytes (503 + Retry-After beyond); none: unbounded. */
   admission?: IngestAdmission;
+  /** diskFull: the store ran out of space (ingest 503, /readyz not ready) until a write succeeds. */
+  diskFull?: DiskFullState;
   /** tenantCap bounds the distinct tenants ingest may create. */
   tenantCap?: TenantCap;
   /** dedup answers a retried ingest without storing it twice (ingest-dedup.ts). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { encodePprof } from '../../src/formats/pprof.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
+import { buildServer } from '../../src/server/app.js';
+import { openDuckDbStore } from '../../src/server/store/duckdb.js';
 import { nowSeconds, renderNames, startTestServer } from './harness.js';
 
 /**
@@ -468,5 +470,57 @@ test('tenants bound to tokens: rotating X-Scope-OrgID cannot escape the rate lim
     );
   } finally {
     await server.close();
+  }
+});
+
+/** mountTinyDisk mounts a 12 MiB tmpfs (root only), or returns why it cannot. */
+function mountTinyDisk(): { path: string; unmount: () => void } | string {
+  const path = mkdtempSync(join(tmpdir(), 'autoprof-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', path], { stdio: 'pipe' });
+  } catch (err) {
+    rmSync(path, { recursive: true, force: true });
+    return `cannot mount a tmpfs here: ${(err as Error).message.split('\n')[0]}`;
+  }
+  return {
+    path,
+    unmount: () => {
+      execFileSync('umount', [path]);
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
+
+test('a full disk answers 503 + Retry-After and /readyz is not ready', async (t) => {
+  const disk = mountTinyDisk();
+  if (typeof disk === 'string') {
+    process.stderr.write(`*** SKIPPED full-disk test: ${disk} ***\n`);
+    t.skip(disk);
+    return;
+  }
+  const store = await openDuckDbStore({ dir: join(disk.path, 'data') });
+  const app = await buildServer({ store });
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address() as { port: number };
+    const base = `http://127.0.0.1:${address.port}`;
+    let refused: Response | undefined;
+    for (let i = 0; i < 400 && !refused; i++) {
+      const body = Array.from({ length: 2000 }, (_, j) => `main;f${i}_${j};g${j * i} 1`).join('\n');
+      const r = await fetch(`${base}/ingest?name=full.cpu`, { method: 'POST', body });
+      if (r.status === 200) await r.text();
+      else refused = r;
+    }
+    assert.ok(refused, 'the 12 MiB disk never filled');
+    assert.equal(refused.status, 503, await refused.text());
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), /storage is full/);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  } finally {
+    await app.close();
+    await store.close().catch(() => {});
+    disk.unmount();
   }
 });

@@ -112,6 +112,7 @@ async function ingest(
     const store = async () => {
       const writes = decode(body, ticket.chargeDecoded);
       if (writes.length > 0) await ctx.store.write(tenant, writes);
+      if (writes.length > 0) ctx.diskFull?.noteWrite();
       written = writes.length;
     };
     if (key && ctx.dedup) {
