@@ -79,7 +79,11 @@ const admittedRequests = new WeakMap<FastifyRequest, Admitted>();
  * throws (401/403/429/503) before a byte of the body is read. The share is returned when the
  * response closes, whatever way it ends.
  */
-async function admitIngest(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function admitIngest(
+  ctx: ServerContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const tenant = authorize(ctx, req, 'ingest');
   const length = Number(req.headers['content-length']);
   const declared = Number.isFinite(length) && length >= 0 ? length : ctx.maxBodyBytes;
