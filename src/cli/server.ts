@@ -26,8 +26,12 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
   --storage URL      duckdb:///path/to/dir (default: the --data directory), or
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
   --config FILE      YAML: listen, grpcListen, data, storage, ingestTokens, readTokens,
-                     retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
-                     maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes},
+                     tokenTenants {TOKEN: [tenant, ...]}, allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
+                     maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
+                     maxInflightBytes, maxConcurrentIngests, maxTenants, requestTimeoutMs,
+                     headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
+                     maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
+                     shutdownTimeoutMs} (README: server limits),
                      anomaly {enabled, thresholds, prometheus {url, queries},
                      notifications {targets, quietMinutes}, publicUrl, ...}
                      (continuous anomaly detection; state in DATA/anomalies.duckdb)
@@ -43,12 +47,29 @@ interface ServerConfig {
   storage?: string;
   ingestTokens?: string[];
   readTokens?: string[];
+  /** tokenTenants: token -> the tenants it may write and read (others answer 403). */
+  tokenTenants?: Record<string, string[]>;
+  /** allowedHosts: Host names accepted without tokens besides IP literals and localhost. */
+  allowedHosts?: string[];
   retention?: { maxAgeHours?: number; maxBytes?: number; intervalSeconds?: number };
   limits?: {
     maxBodyBytes?: number;
     maxDecompressedBytes?: number;
     ingestBytesPerSecond?: number;
     ingestBurstBytes?: number;
+    maxInflightBytes?: number;
+    maxTenants?: number;
+    maxConcurrentIngests?: number;
+    requestTimeoutMs?: number;
+    headersTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    maxConnectionsPerClient?: number;
+    maxQueryRangeSeconds?: number;
+    maxPointsPerSeries?: number;
+    maxSeries?: number;
+    maxNodes?: number;
+    /** shutdownTimeoutMs: after SIGTERM, exit even if requests are still running; default 10 s. */
+    shutdownTimeoutMs?: number;
   };
   /** anomaly: the continuous analysis (src/server/anomaly/config.ts); on by default. */
   anomaly?: AnomalyConfigInput;
@@ -97,6 +118,21 @@ export const serverCommand: Command = {
       maxDecompressedBytes: config.limits?.maxDecompressedBytes,
       ingestBytesPerSecond: config.limits?.ingestBytesPerSecond,
       ingestBurstBytes: config.limits?.ingestBurstBytes,
+      maxInflightBytes: config.limits?.maxInflightBytes,
+      tokenTenants: config.tokenTenants,
+      maxTenants: config.limits?.maxTenants,
+      maxConcurrentIngests: config.limits?.maxConcurrentIngests,
+      requestTimeoutMs: config.limits?.requestTimeoutMs,
+      headersTimeoutMs: config.limits?.headersTimeoutMs,
+      idleTimeoutMs: config.limits?.idleTimeoutMs,
+      maxConnectionsPerClient: config.limits?.maxConnectionsPerClient,
+      allowedHosts: [...(config.allowedHosts ?? []), listen.host],
+      queryLimits: definedOnly({
+        maxRangeSeconds: config.limits?.maxQueryRangeSeconds,
+        maxPointsPerSeries: config.limits?.maxPointsPerSeries,
+        maxSeries: config.limits?.maxSeries,
+        maxNodes: config.limits?.maxNodes,
+      }),
       anomaly: {
         publicUrl: `http://${listen.host}:${listen.port}`,
         ...config.anomaly,
@@ -141,7 +177,14 @@ export const serverCommand: Command = {
         stopping = true;
         io.stderr(`autoprof server: ${signal}, shutting down\n`);
         if (retentionTimer) clearInterval(retentionTimer);
+        // A long query must not hold shutdown forever: past the deadline, connections are cut.
+        const deadline = setTimeout(() => {
+          io.stderr('autoprof server: shutdown deadline passed, closing open connections\n');
+          app.server.closeAllConnections();
+        }, config.limits?.shutdownTimeoutMs ?? 10_000);
+        deadline.unref();
         await app.close();
+        clearTimeout(deadline);
         await store.close();
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
@@ -154,6 +197,11 @@ export const serverCommand: Command = {
     });
   },
 };
+
+/** definedOnly drops undefined keys, so a partial config never overrides a default with undefined. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 function readConfig(path: string): ServerConfig {
   let text: string;

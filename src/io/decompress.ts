@@ -8,12 +8,22 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * maybeGunzip returns the bytes decompressed when they are gzip (possibly several layers, as
- * some tools gzip twice), refusing output beyond the cap so a gzip bomb costs nothing.
+ * maybeGunzip returns the bytes decompressed when they are gzip (up to `maxLayers` layers, as
+ * some tools gzip twice), refusing output beyond the cap so a gzip bomb costs nothing: zlib
+ * stops inflating once the output passes `cap`. A layer left over after `maxLayers` is refused
+ * (the server allows one, so a nested bomb is refused after its first, capped layer).
  */
-export function maybeGunzip(bytes: Uint8Array, source: string, cap = maxDecompressedBytes()): Uint8Array {
+export function maybeGunzip(
+  bytes: Uint8Array,
+  source: string,
+  cap = maxDecompressedBytes(),
+  maxLayers = 3,
+): Uint8Array {
   let current = bytes;
-  for (let layer = 0; layer < 3 && isGzip(current); layer++) {
+  for (let layer = 0; isGzip(current); layer++) {
+    if (layer >= maxLayers) {
+      throw new InputLimitError(`${source}: more than ${maxLayers} nested gzip layer(s) refused`);
+    }
     try {
       current = gunzipSync(current, { maxOutputLength: cap });
     } catch (err) {

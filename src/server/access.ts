@@ -9,6 +9,13 @@ import { timingSafeEqual } from 'node:crypto';
 export interface AccessOptions {
   ingestTokens?: readonly string[];
   readTokens?: readonly string[];
+  /**
+   * tokenTenants binds a token to the tenants it may write and read; a bound token without a
+   * tenant header acts for its first tenant, and names any other tenant with 403. Unbound tokens
+   * may name any tenant. Binding is what keeps a per-tenant rate limit from being escaped by
+   * inventing tenants.
+   */
+  tokenTenants?: Readonly<Record<string, readonly string[]>>;
   defaultTenant?: string;
 }
 
@@ -36,9 +43,15 @@ export function tenantOf(header: string | string[] | undefined, options: AccessO
   return value;
 }
 
-/** checkToken throws AccessError(401) unless the request carries one of the tokens (if any are set). */
-export function checkToken(authorization: string | undefined, tokens: readonly string[] | undefined): void {
-  if (!tokens || tokens.length === 0) return;
+/**
+ * checkToken throws AccessError(401) unless the request carries one of the tokens (if any are
+ * set); it returns the token that matched.
+ */
+export function checkToken(
+  authorization: string | undefined,
+  tokens: readonly string[] | undefined,
+): string | undefined {
+  if (!tokens || tokens.length === 0) return undefined;
   const presented = presentedToken(authorization);
   if (presented === undefined) throw new AccessError(401, 'authentication required');
   const ok = tokens.some((t) => {
@@ -47,6 +60,22 @@ export function checkToken(authorization: string | undefined, tokens: readonly s
     return a.length === b.length && timingSafeEqual(a, b);
   });
   if (!ok) throw new AccessError(401, 'invalid token');
+  return presented;
+}
+
+/** tenantForToken applies a token's tenant binding to the tenant the request names (or not). */
+export function tenantForToken(
+  token: string | undefined,
+  header: string | string[] | undefined,
+  options: AccessOptions,
+): string {
+  const bound = token === undefined ? undefined : options.tokenTenants?.[token];
+  if (!bound || bound.length === 0) return tenantOf(header, options);
+  const named = Array.isArray(header) ? header[0] : header;
+  if (named === undefined || named === '') return bound[0];
+  const tenant = tenantOf(header, options);
+  if (!bound.includes(tenant)) throw new AccessError(403, `this token may not use tenant '${tenant}'`);
+  return tenant;
 }
 
 function presentedToken(authorization: string | undefined): string | undefined {

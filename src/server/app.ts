@@ -7,25 +7,54 @@ import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
+import { limitConnectionsPerClient } from './client-connections.js';
 import { registerConnectRoutes } from './connect/connect-routes.js';
 import { attachGrpcListener } from './connect/grpc-listener.js';
 import { HttpError, type ServerContext } from './context.js';
+import { DiskFullState } from './disk-full.js';
+import { IngestAdmission } from './ingest/ingest-admission.js';
+import { IngestDedup } from './ingest/ingest-dedup.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
+import { DEFAULT_QUERY_LIMITS, QueryLimitError, type QueryLimits } from './query/query-limits.js';
 import { QueryError } from './query/resolve-query.js';
 import { RateLimiter } from './rate-limit.js';
+import { crossOriginWrite, hostAllowed } from './request-origin.js';
 import { SelectorSyntaxError } from './store/label-matchers.js';
+import { UserRegexError } from './store/safe-regex.js';
+import { StoreBusyError } from './store/store-busy.js';
 import type { ProfileStore } from './store/types.js';
+import { TenantCap } from './tenant-cap.js';
 
 /** ServerOptions configure buildServer; every limit has a default fit for one machine. */
 export interface ServerOptions {
   store: ProfileStore;
   /** maxBodyBytes caps a request body (413 beyond); default 64 MiB. */
   maxBodyBytes?: number;
-  /** maxDecompressedBytes caps each gunzip inside a request (413 beyond); default 256 MiB. */
+  /** maxDecompressedBytes caps each gunzip inside a request (413 beyond); default 8 MiB. */
   maxDecompressedBytes?: number;
+  /** maxInflightBytes bounds ingest bodies + decode memory held at once (503 beyond); default 512 MiB. */
+  maxInflightBytes?: number;
+  /** maxConcurrentIngests bounds ingest requests being read, decoded or written (503 beyond); default 64. */
+  maxConcurrentIngests?: number;
+  /** requestTimeoutMs: a request (headers and body) must arrive within this; default 60 s. */
+  requestTimeoutMs?: number;
+  /** headersTimeoutMs: the headers must arrive within this; default 10 s. */
+  headersTimeoutMs?: number;
+  /** idleTimeoutMs closes a connection that sends nothing for this long; default 30 s. */
+  idleTimeoutMs?: number;
+  /** maxConnectionsPerClient caps open connections per client address; default 128. */
+  maxConnectionsPerClient?: number;
+  /** allowedHosts: Host names accepted besides IP literals and localhost when no tokens are set. */
+  allowedHosts?: string[];
+  /** queryLimits bound what one query may ask for (query/query-limits.ts). */
+  queryLimits?: Partial<QueryLimits>;
   ingestTokens?: string[];
   readTokens?: string[];
+  /** tokenTenants binds tokens to the tenants they may use (access.ts); unbound tokens use any. */
+  tokenTenants?: Record<string, string[]>;
+  /** maxTenants bounds the distinct tenants ingest creates (429 beyond); default 1000. */
+  maxTenants?: number;
   /** ingestBytesPerSecond enables the per-tenant rate limit (burst: `ingestBurstBytes`, default 4 s). */
   ingestBytesPerSecond?: number;
   ingestBurstBytes?: number;
@@ -41,12 +70,23 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const maxDecompressedBytes = options.maxDecompressedBytes ?? 8 * 1024 * 1024;
+  const admission = new IngestAdmission({
+    // The budget always fits one maximal body, else a legal request could never pass.
+    maxInflightBytes: Math.max(options.maxInflightBytes ?? 512 * 1024 * 1024, maxBodyBytes),
+    maxConcurrent: options.maxConcurrentIngests ?? 64,
+    decodeExpansion: DECODE_EXPANSION,
+  });
   const metrics = new MetricsRegistry();
   // stats() fails while a remote engine is down; /metrics must still answer (NaN for those).
   const statsOrUndefined = () => options.store.stats().catch(() => undefined);
   metrics.counter('autoprof_ingest_requests_total', 'Ingest requests by route and status.');
   metrics.counter('autoprof_ingest_received_bytes_total', 'Request body bytes received by ingest routes.');
   metrics.counter('autoprof_ingest_profiles_total', 'Series profiles written by ingest.');
+  metrics.counter(
+    'autoprof_ingest_duplicates_total',
+    'Retried ingest requests answered without a second write.',
+  );
   metrics.histogram('autoprof_ingest_duration_seconds', 'Ingest request latency, decode and durable write.');
   metrics.histogram('autoprof_query_duration_seconds', 'Query latency by route.');
   metrics.gauge(
@@ -63,6 +103,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     'autoprof_store_series',
     'Series held by the store.',
     async () => (await statsOrUndefined())?.series ?? Number.NaN,
+  );
+  metrics.gauge(
+    'autoprof_ingest_inflight_requests',
+    'Ingest requests admitted and not yet answered.',
+    () => admission.inFlight().requests,
+  );
+  metrics.gauge(
+    'autoprof_ingest_inflight_bytes',
+    'Bytes of the ingest memory budget held by admitted requests.',
+    () => admission.inFlight().bytes,
   );
   const health = () => options.store.health?.();
   if (options.store.health) {
@@ -97,12 +147,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       () => health()?.rejectedProfiles ?? 0,
     );
   }
+  const diskFull = new DiskFullState();
   const ctx: ServerContext = {
     store: options.store,
     metrics,
-    access: { ingestTokens: options.ingestTokens, readTokens: options.readTokens },
+    access: {
+      ingestTokens: options.ingestTokens,
+      readTokens: options.readTokens,
+      tokenTenants: options.tokenTenants,
+    },
+    tenantCap: new TenantCap(options.maxTenants ?? 1000),
+    diskFull,
     maxBodyBytes,
-    maxDecompressedBytes: options.maxDecompressedBytes ?? 256 * 1024 * 1024,
+    maxDecompressedBytes,
+    admission,
+    dedup: new IngestDedup(),
+    queryLimits: { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits },
     rateLimiter:
       options.ingestBytesPerSecond && options.ingestBytesPerSecond > 0
         ? new RateLimiter(
@@ -112,21 +172,57 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         : undefined,
   };
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: maxBodyBytes });
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  // Node refuses a header timeout longer than the request timeout (0 disables the latter).
+  const headersTimeout =
+    requestTimeout > 0
+      ? Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout)
+      : (options.headersTimeoutMs ?? 10_000);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: maxBodyBytes,
+    requestTimeout,
+    connectionTimeout: options.idleTimeoutMs ?? 30_000,
+    // Node checks the header and request timeouts on this interval (30 s by default).
+    http: {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: 1000,
+    },
+  });
+  limitConnectionsPerClient(app.server, options.maxConnectionsPerClient ?? 128);
+  const tokensConfigured = (options.ingestTokens?.length ?? 0) + (options.readTokens?.length ?? 0) > 0;
+  if (!tokensConfigured) {
+    const allowedHosts = options.allowedHosts ?? [];
+    app.addHook('onRequest', async (req) => {
+      if (!hostAllowed(req.headers.host, allowedHosts)) {
+        throw new HttpError(403, `host '${req.headers.host ?? ''}' is not allowed (see allowedHosts)`);
+      }
+      const write = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+      if (write && crossOriginWrite(req.headers as Record<string, string>)) {
+        throw new HttpError(403, 'cross-origin writes are refused');
+      }
+    });
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_req, body, done) => {
     done(null, body);
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const { status, message, headers } = classifyError(err);
-    if (status >= 500) req.log.error(err);
+    const { status, message, headers } = diskFull.noteError(err)
+      ? { status: 503, message: 'storage is full', headers: { 'retry-after': '60' } }
+      : classifyError(err);
+    if (status >= 500) logServerError(req.id, req.method, req.url, status, err);
+    // A request refused before its body was read must not keep the socket to drain it.
+    if (!req.raw.complete) reply.header('connection', 'close');
     reply.code(status).headers(headers).type('application/json').send({ code: status, message });
   });
 
   app.get('/healthz', async () => 'ok\n');
   // /ready is Pyroscope's name for the same check (Grafana and profilecli probe it).
   const ready = async (_req: FastifyRequest, reply: FastifyReply) => {
+    if (diskFull.full) return reply.code(503).send('not ready: storage is full\n');
     // A remote store answers from its own health first: stats() fails while the engine is down,
     // yet ingest is still accepted into the buffer until it fills.
     const health = options.store.health?.();
@@ -158,9 +254,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   return app;
 }
 
+/**
+ * DECODE_EXPANSION: heap bytes a decoded profile costs per decompressed byte; measured 20x (4 MB)
+ * to 30x (16 MB) RSS growth for a deep-stack pprof (see ingest-admission.ts). The ingest budget
+ * charges it before decoding; with the 8 MiB default cap one request is charged at most 256 MiB.
+ */
+const DECODE_EXPANSION = 32;
+
+/** logServerError writes every 5xx to stderr with its request id, whether or not logging is on. */
+function logServerError(reqId: string, method: string, url: string, status: number, err: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'error', reqId, method, url: url.slice(0, 200), status, error: detail })}\n`,
+  );
+}
+
 function classifyError(err: unknown): { status: number; message: string; headers: Record<string, string> } {
   const message = (err as Error)?.message ?? String(err);
   if (err instanceof HttpError) return { status: err.status, message, headers: err.headers };
+  if (err instanceof StoreBusyError) {
+    return {
+      status: 503,
+      message: `server busy: ${message}`,
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
+    };
+  }
+  if (err instanceof QueryLimitError || err instanceof UserRegexError)
+    return { status: 400, message, headers: {} };
   if (err instanceof IngestError || err instanceof AccessError)
     return { status: err.status, message, headers: {} };
   if (err instanceof QueryError || err instanceof SelectorSyntaxError)

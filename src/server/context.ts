@@ -1,8 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import { type AccessOptions, checkToken, tenantOf } from './access.js';
+import { type AccessOptions, checkToken, tenantForToken } from './access.js';
+import type { DiskFullState } from './disk-full.js';
+import type { IngestAdmission } from './ingest/ingest-admission.js';
+import type { IngestDedup } from './ingest/ingest-dedup.js';
 import type { MetricsRegistry } from './metrics.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/query-limits.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ProfileStore } from './store/types.js';
+import type { TenantCap } from './tenant-cap.js';
 
 /** ServerContext is what every route module gets: the store and the server-wide policies. */
 export interface ServerContext {
@@ -11,6 +16,16 @@ export interface ServerContext {
   access: AccessOptions;
   maxBodyBytes: number;
   maxDecompressedBytes: number;
+  /** admission bounds ingest work in requests and bytes (503 + Retry-After beyond); none: unbounded. */
+  admission?: IngestAdmission;
+  /** diskFull: the store ran out of space (ingest 503, /readyz not ready) until a write succeeds. */
+  diskFull?: DiskFullState;
+  /** tenantCap bounds the distinct tenants ingest may create. */
+  tenantCap?: TenantCap;
+  /** dedup answers a retried ingest without storing it twice (ingest-dedup.ts). */
+  dedup?: IngestDedup;
+  /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */
+  queryLimits?: QueryLimits;
   rateLimiter?: RateLimiter;
 }
 
@@ -27,8 +42,13 @@ export class HttpError extends Error {
 
 /** authorize checks the token for the kind of request and returns the tenant. */
 export function authorize(ctx: ServerContext, req: FastifyRequest, kind: 'ingest' | 'read'): string {
-  checkToken(req.headers.authorization, kind === 'ingest' ? ctx.access.ingestTokens : ctx.access.readTokens);
-  return tenantOf(req.headers['x-scope-orgid'], ctx.access);
+  const token = checkToken(
+    req.headers.authorization,
+    kind === 'ingest' ? ctx.access.ingestTokens : ctx.access.readTokens,
+  );
+  const tenant = tenantForToken(token, req.headers['x-scope-orgid'], ctx.access);
+  if (kind === 'ingest') ctx.tenantCap?.admit(tenant);
+  return tenant;
 }
 
 /** bodyBytes returns the raw request body (the server parses every content type as a buffer). */
@@ -45,4 +65,9 @@ export function queryParams(req: FastifyRequest): Record<string, string | undefi
     out[k] = Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? undefined : String(v);
   }
   return out;
+}
+
+/** queryLimitsOf: the server's query limits, or the defaults for a context built without them. */
+export function queryLimitsOf(ctx: ServerContext): QueryLimits {
+  return ctx.queryLimits ?? DEFAULT_QUERY_LIMITS;
 }

@@ -1,10 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { profileToFlamebearerProfile } from '../../formats/flamebearer.js';
 import type { Profile } from '../../model/profile.js';
-import { authorize, HttpError, queryParams, type ServerContext } from '../context.js';
+import { authorize, HttpError, queryLimitsOf, queryParams, type ServerContext } from '../context.js';
 import { parseTimeParam } from '../ingest/time-param.js';
 import { diffToFlamebearer } from '../query/diff-flamebearer.js';
 import { profileToDot } from '../query/dot-graph.js';
+import {
+  checkSeriesCount,
+  checkTimeRange,
+  clampMaxNodes,
+  DEFAULT_QUERY_LIMITS,
+  type QueryLimits,
+} from '../query/query-limits.js';
 import { resolveQuery, timelineStepNanos } from '../query/resolve-query.js';
 import { parseSelector } from '../store/label-matchers.js';
 import type { SelectQuery, TimeRange } from '../store/types.js';
@@ -35,7 +42,8 @@ export function registerPyroscopeQueryRoutes(app: FastifyInstance, ctx: ServerCo
     const query = q.query ?? q.name;
     if (!query) throw new HttpError(400, "missing 'query'");
     const { profileType, matchers } = resolveQuery(query);
-    const range = readRange(q.from, q.until);
+    const limits = queryLimitsOf(ctx);
+    const range = readRange(q.from, q.until, limits);
     const maxNodes = q.maxNodes ?? q['max-nodes'];
     const average = readAggregation(q.aggregation);
     const started = performance.now();
@@ -45,6 +53,7 @@ export function registerPyroscopeQueryRoutes(app: FastifyInstance, ctx: ServerCo
     const groupBy = q.groupBy ? q.groupBy.split(',').filter((s) => s !== '') : [];
     const groupKey = (labels: Record<string, string>) => groupBy.map((g) => labels[g] ?? '').join(',');
     const lines = await ctx.store.timeline(tenant, { ...select, stepNanos, groupBy });
+    checkSeriesCount(lines.length, limits);
     const buckets = Math.max(1, Math.ceil((range.endNanos - range.startNanos) / stepNanos));
     const counts = average
       ? await profileCounts(ctx, tenant, select, stepNanos, buckets, groupKey)
@@ -61,7 +70,7 @@ export function registerPyroscopeQueryRoutes(app: FastifyInstance, ctx: ServerCo
     if (counts && counts.total > 1) profile = scaleProfile(profile, 1 / counts.total);
     const fb = profileToFlamebearerProfile(profile, {
       sampleTypeIndex: 0,
-      maxNodes: maxNodes ? Math.max(1, Number(maxNodes) || 0) : 8192,
+      maxNodes: clampMaxNodes(Number(maxNodes ?? 0), 8192, limits),
       name: query,
     });
     const body: Record<string, unknown> = { ...fb, timeline: timelineOf(sum, counts?.perStep) };
@@ -221,13 +230,17 @@ function selectorMatchers(query: string) {
   return [...resolved.matchers, { name: '__profile_type__', op: '=' as const, value: resolved.profileType }];
 }
 
-/** readRange reads from/until; the default is the last hour. */
-export function readRange(from: string | undefined, until: string | undefined): TimeRange {
+/** readRange reads from/until; the default is the last hour; limits: query-limits.ts (400 beyond). */
+export function readRange(
+  from: string | undefined,
+  until: string | undefined,
+  limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+): TimeRange {
   const now = Date.now() * 1e6;
   const startNanos = from === undefined ? now - 3600e9 : parseTimeParam(from, now);
   const endNanos = until === undefined ? now : parseTimeParam(until, now);
   if (startNanos === undefined) throw new HttpError(400, `bad 'from': ${from}`);
   if (endNanos === undefined) throw new HttpError(400, `bad 'until': ${until}`);
   if (endNanos <= startNanos) throw new HttpError(400, "'until' must be after 'from'");
-  return { startNanos, endNanos };
+  return checkTimeRange({ startNanos, endNanos }, limits);
 }

@@ -2,8 +2,10 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { AccessError } from '../access.js';
 import { HttpError } from '../context.js';
 import { IngestError } from '../ingest/ingest-request.js';
+import { QueryLimitError } from '../query/query-limits.js';
 import { QueryError } from '../query/resolve-query.js';
 import { SelectorSyntaxError } from '../store/label-matchers.js';
+import { UserRegexError } from '../store/safe-regex.js';
 
 /**
  * toConnectError turns what the store, ingest and query code throw into the ConnectError the
@@ -15,7 +17,12 @@ import { SelectorSyntaxError } from '../store/label-matchers.js';
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   const message = (err as Error)?.message ?? String(err);
-  if (err instanceof QueryError || err instanceof SelectorSyntaxError)
+  if (
+    err instanceof QueryError ||
+    err instanceof SelectorSyntaxError ||
+    err instanceof QueryLimitError ||
+    err instanceof UserRegexError
+  )
     return new ConnectError(message, Code.InvalidArgument);
   if (err instanceof HttpError) return new ConnectError(message, codeOfStatus(err.status), err.headers);
   if (err instanceof IngestError || err instanceof AccessError)

@@ -4,9 +4,10 @@ import { profileToFlamebearer } from '../../formats/flamebearer.js';
 import { encodePprof } from '../../formats/pprof.js';
 import type { Profile } from '../../model/profile.js';
 import { profileCounts } from '../api/pyroscope-query.js';
-import type { ServerContext } from '../context.js';
+import { queryLimitsOf, type ServerContext } from '../context.js';
 import { parseProfileTypeId } from '../profile-type.js';
 import { diffToFlamebearer } from '../query/diff-flamebearer.js';
+import { checkSeriesCount, limitStepNanos, type QueryLimits } from '../query/query-limits.js';
 import { resolveQuery } from '../query/resolve-query.js';
 import type { LabelMatcher, SelectQuery } from '../store/types.js';
 import { PROFILE_TYPE_LABEL } from '../store/types.js';
@@ -40,9 +41,6 @@ export const SPAN_ID_LABEL = 'span_id';
 /** MAX_SPANS bounds the span ids of one SelectMergeSpanProfile. */
 const MAX_SPANS = 1000;
 
-/** MAX_POINTS bounds the points of one SelectSeries line (Prometheus uses 11,000 too). */
-const MAX_POINTS = 11_000;
-
 /**
  * querierService implements querier.v1.QuerierService over the store, calling the same store
  * functions as the HTTP query routes, so every store-level limit applies here as well.
@@ -53,9 +51,10 @@ const MAX_POINTS = 11_000;
  */
 export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierService> {
   const store = ctx.store;
+  const limits = queryLimitsOf(ctx);
   return {
     async profileTypes(req, context) {
-      const ids = await store.profileTypes(tenantOfCall(context), optionalRange(req.start, req.end));
+      const ids = await store.profileTypes(tenantOfCall(context), optionalRange(req.start, req.end, limits));
       return {
         profileTypes: ids.flatMap((ID) => {
           const t = parseProfileTypeId(ID);
@@ -76,7 +75,7 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
 
     async labelNames(req, context) {
       const tenant = tenantOfCall(context);
-      const range = optionalRange(req.start, req.end);
+      const range = optionalRange(req.start, req.end, limits);
       const lists = await Promise.all(
         selectorList(req.matchers).map((m) => store.labelNames(tenant, m, range)),
       );
@@ -86,7 +85,7 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
     async labelValues(req, context) {
       if (req.name === '') throw invalidArgument('name is required');
       const tenant = tenantOfCall(context);
-      const range = optionalRange(req.start, req.end);
+      const range = optionalRange(req.start, req.end, limits);
       const lists = await Promise.all(
         selectorList(req.matchers).map((m) => store.labelValues(tenant, req.name, m, range)),
       );
@@ -95,10 +94,11 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
 
     async series(req, context) {
       const tenant = tenantOfCall(context);
-      const range = optionalRange(req.start, req.end);
+      const range = optionalRange(req.start, req.end, limits);
       const found = (
         await Promise.all(selectorList(req.matchers).map((m) => store.series(tenant, m, range)))
       ).flat();
+      checkSeriesCount(found.length, limits);
       const seen = new Set<string>();
       const labelsSet: Array<{ labels: Array<{ name: string; value: string }> }> = [];
       for (const s of found) {
@@ -116,13 +116,13 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
 
     async selectMergeStacktraces(req, context) {
       refuseUnimplemented(req.stackTraceSelector, req.profileIdSelector);
-      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req, limits));
       const profile = keepCallSite(merged, callSiteOf(req.stackTraceSelector));
-      return stacktracesResponse(profile, req.maxNodes, req.format);
+      return stacktracesResponse(profile, maxNodesOf(req.maxNodes, limits), req.format);
     },
 
     async selectMergeSpanProfile(req, context) {
-      const select = selectQueryOf(req);
+      const select = selectQueryOf(req, limits);
       if (req.spanSelector.length === 0) return {};
       if (req.spanSelector.length > MAX_SPANS) throw invalidArgument(`more than ${MAX_SPANS} span ids`);
       const spans: LabelMatcher = {
@@ -134,12 +134,12 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
         ...select,
         matchers: [...select.matchers, spans],
       });
-      return stacktracesResponse(profile, req.maxNodes, req.format);
+      return stacktracesResponse(profile, maxNodesOf(req.maxNodes, limits), req.format);
     },
 
     async selectMergeProfile(req, context) {
       refuseUnimplemented(req.stackTraceSelector, req.profileIdSelector);
-      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req));
+      const merged = await store.mergeRange(tenantOfCall(context), selectQueryOf(req, limits));
       const profile = keepCallSite(merged, callSiteOf(req.stackTraceSelector));
       // The store's merge is a Profile; its pprof encoding is read back through the generated
       // descriptor so Connect writes it in whichever codec the client asked for.
@@ -152,15 +152,15 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
         throw new ConnectError('stack_trace_selector is not supported by SelectSeries', Code.Unimplemented);
       }
       refuseUnimplemented(req.stackTraceSelector, []);
-      return { series: await selectSeries(ctx, tenantOfCall(context), req) };
+      return { series: await selectSeries(ctx, tenantOfCall(context), req, limits) };
     },
 
     async diff(req, context) {
       if (!req.left || !req.right) throw invalidArgument('left and right are required');
       const tenant = tenantOfCall(context);
       const [left, right] = await Promise.all([
-        store.mergeRange(tenant, selectQueryOf(req.left)),
-        store.mergeRange(tenant, selectQueryOf(req.right)),
+        store.mergeRange(tenant, selectQueryOf(req.left, limits)),
+        store.mergeRange(tenant, selectQueryOf(req.right, limits)),
       ]);
       const diff = diffToFlamebearer(left, right);
       const fb = diff.flamebearer;
@@ -186,7 +186,7 @@ export function querierService(ctx: ServerContext): ServiceImpl<typeof QuerierSe
     },
 
     async analyzeQuery(req, context) {
-      return analyzeQuery(ctx, context, req.query, requiredRange(req.start, req.end));
+      return analyzeQuery(ctx, context, req.query, requiredRange(req.start, req.end, limits));
     },
   };
 }
@@ -198,12 +198,8 @@ interface StacktracesInit {
 }
 
 /** stacktracesResponse lays out a merge as a flame graph or, for format TREE, tree bytes. */
-function stacktracesResponse(
-  profile: Profile,
-  maxNodes: bigint | undefined,
-  format: ProfileFormat,
-): StacktracesInit {
-  const fb = profileToFlamebearer(profile, 0, maxNodesOf(maxNodes));
+function stacktracesResponse(profile: Profile, maxNodes: number, format: ProfileFormat): StacktracesInit {
+  const fb = profileToFlamebearer(profile, 0, maxNodes);
   if (format === ProfileFormat.TREE) return { tree: flamebearerToTreeBytes(fb) };
   return {
     flamegraph: {
@@ -220,16 +216,20 @@ function stacktracesResponse(
  * the profiles of each step, as the render route does), each point the step's start in ms; steps
  * without profiles have no point, as in Pyroscope. `limit` keeps the top N lines by total.
  */
-async function selectSeries(ctx: ServerContext, tenant: string, req: SelectSeriesRequest) {
-  const select = selectQueryOf(req);
+async function selectSeries(
+  ctx: ServerContext,
+  tenant: string,
+  req: SelectSeriesRequest,
+  limits: QueryLimits,
+) {
+  const select = selectQueryOf(req, limits);
   if (!(req.step > 0)) throw invalidArgument('step must be a positive number of seconds');
-  const stepNanos = Math.max(1e6, Math.round(req.step * 1e9));
+  // Like Pyroscope (and the HTTP routes), a step too fine for the range is raised, not refused.
+  const stepNanos = limitStepNanos(select, Math.max(1e6, Math.round(req.step * 1e9)), limits);
   const buckets = Math.ceil((select.endNanos - select.startNanos) / stepNanos);
-  if (buckets > MAX_POINTS) {
-    throw invalidArgument(`the range holds ${buckets} steps of ${req.step} s; at most ${MAX_POINTS}`);
-  }
   const groupBy = req.groupBy;
   const lines = await ctx.store.timeline(tenant, { ...select, stepNanos, groupBy });
+  checkSeriesCount(lines.length, limits);
   const groupKey = (labels: Record<string, string>) => groupBy.map((g) => labels[g] ?? '').join('\u0000');
   const counts =
     req.aggregation === TimeSeriesAggregationType.AVERAGE

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { parseProfileTypeId } from '../profile-type.js';
+import { checkTimeRange, clampMaxNodes, type QueryLimits } from '../query/query-limits.js';
 import { parseSelector } from '../store/label-matchers.js';
 import type { LabelMatcher, SelectQuery, TimeRange } from '../store/types.js';
 
@@ -20,17 +21,20 @@ export function invalidArgument(message: string): ConnectError {
 }
 
 /** optionalRange: both ends set means that range; none (zeros) means unbounded. */
-export function optionalRange(start: bigint, end: bigint): TimeRange | undefined {
+export function optionalRange(start: bigint, end: bigint, limits: QueryLimits): TimeRange | undefined {
   if (start === 0n && end === 0n) return undefined;
-  return requiredRange(start, end);
+  return requiredRange(start, end, limits);
 }
 
-/** requiredRange: a missing end is now, a missing start one hour before the end. */
-export function requiredRange(start: bigint, end: bigint): TimeRange {
+/**
+ * requiredRange: a missing end is now, a missing start one hour before the end; the range must
+ * lie within the server's query limits (the same check the HTTP routes make).
+ */
+export function requiredRange(start: bigint, end: bigint, limits: QueryLimits): TimeRange {
   const endMs = end === 0n ? Date.now() : Number(end);
   const startMs = start === 0n ? endMs - 3600_000 : Number(start);
   if (startMs < 0 || endMs <= startMs) throw invalidArgument(`end (${end}) must be after start (${start})`);
-  return { startNanos: startMs * 1e6, endNanos: endMs * 1e6 };
+  return checkTimeRange({ startNanos: startMs * 1e6, endNanos: endMs * 1e6 }, limits);
 }
 
 /** selectorMatchers reads one label selector (`{a="b"}`, `{}` or empty) into matchers. */
@@ -56,23 +60,26 @@ export function profileTypeOf(id: string): string {
 }
 
 /** selectQueryOf reads the profile type, selector and range of a Select* request. */
-export function selectQueryOf(req: {
-  profileTypeID: string;
-  labelSelector: string;
-  start: bigint;
-  end: bigint;
-}): SelectQuery {
+export function selectQueryOf(
+  req: {
+    profileTypeID: string;
+    labelSelector: string;
+    start: bigint;
+    end: bigint;
+  },
+  limits: QueryLimits,
+): SelectQuery {
   return {
     profileType: profileTypeOf(req.profileTypeID),
     matchers: selectorMatchers(req.labelSelector),
-    ...requiredRange(req.start, req.end),
+    ...requiredRange(req.start, req.end, limits),
   };
 }
 
-/** maxNodesOf: absent or non-positive means Pyroscope's default. */
-export function maxNodesOf(maxNodes: bigint | undefined): number {
-  if (maxNodes === undefined || maxNodes <= 0n) return DEFAULT_MAX_NODES;
-  return Number(maxNodes);
+/** maxNodesOf: absent or non-positive means Pyroscope's default; never above the server's limit. */
+export function maxNodesOf(maxNodes: bigint | undefined, limits: QueryLimits): number {
+  const requested = maxNodes === undefined ? 0 : Number(maxNodes);
+  return clampMaxNodes(requested, DEFAULT_MAX_NODES, limits);
 }
 
 /** sortedUnion merges sorted lists of names without duplicates. */

@@ -8,9 +8,12 @@ import { maybeGunzip } from '../../io/decompress.js';
 import type { Profile } from '../../model/profile.js';
 import { defaultSampleTypeIndex, frameNamesRootFirst } from '../../model/profile.js';
 import { formatProfileTypeId, legacyTypeOf } from '../profile-type.js';
+import { validTimeNanos } from '../query/query-limits.js';
 import { parseSelector, SelectorSyntaxError } from '../store/label-matchers.js';
+import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite, SeriesLabels } from '../store/types.js';
 import { PROFILE_TYPE_LABEL, SERVICE_NAME_LABEL } from '../store/types.js';
+import { truncateStack } from './ingest-limits.js';
 import { type FormPart, MultipartError, multipartBoundary, parseMultipart } from './multipart.js';
 import { pprofMetricName, profileToSeries, type SampleTypeConfig } from './profile-to-series.js';
 import type { PushSeries } from './push-request.js';
@@ -41,6 +44,13 @@ export interface IngestInput {
   body: Uint8Array;
   /** maxDecompressedBytes caps every gunzip of the request. */
   maxDecompressedBytes: number;
+  /** maxGzipLayers: nested gzip layers accepted (default 1: a second layer is refused, 413). */
+  maxGzipLayers?: number;
+  /**
+   * chargeDecoded is told the size of every payload before it is decoded (after gunzip), so the
+   * server's memory budget can refuse it (StoreBusyError or InputLimitError) before allocation.
+   */
+  chargeDecoded?: (bytes: number) => void;
   nowNanos?: number;
 }
 
@@ -64,7 +74,7 @@ export function decodeIngest(input: IngestInput): ProfileWrite[] {
 /** decodePushSeries turns the series of one push (already decoded by the Connect layer) into series writes. */
 export function decodePushSeries(
   series: readonly PushSeries[],
-  input: { maxDecompressedBytes: number; nowNanos?: number },
+  input: { maxDecompressedBytes: number; nowNanos?: number; chargeDecoded?: (bytes: number) => void },
 ): ProfileWrite[] {
   return classify(() => {
     const now = input.nowNanos ?? Date.now() * 1e6;
@@ -83,10 +93,7 @@ export function decodePushSeries(
       }
       if (!labels[SERVICE_NAME_LABEL]) labels[SERVICE_NAME_LABEL] = 'unknown_service';
       for (const sample of s.samples) {
-        const profile = importPprof(
-          maybeGunzip(sample.rawProfile, SOURCE, input.maxDecompressedBytes),
-          SOURCE,
-        );
+        const profile = importPprof(payloadOf(input, sample.rawProfile), SOURCE);
         const name = metric || pprofMetricName(profile);
         const timeNanos = validTime(profile.timeNanos) ? profile.timeNanos : now;
         writes.push(
@@ -103,11 +110,21 @@ export function decodePushSeries(
   });
 }
 
+/** payloadOf gunzips one payload within the request's caps and charges it to the budget. */
+function payloadOf(
+  input: Pick<IngestInput, 'maxDecompressedBytes' | 'maxGzipLayers' | 'chargeDecoded'>,
+  bytes: Uint8Array,
+): Uint8Array {
+  const out = maybeGunzip(bytes, SOURCE, input.maxDecompressedBytes, input.maxGzipLayers ?? 1);
+  input.chargeDecoded?.(out.length);
+  return out;
+}
+
 function classify(run: () => ProfileWrite[]): ProfileWrite[] {
   try {
     return run();
   } catch (err) {
-    if (err instanceof IngestError) throw err;
+    if (err instanceof IngestError || err instanceof StoreBusyError) throw err;
     if (err instanceof InputLimitError) throw new IngestError(413, err.message);
     if (
       err instanceof LabelLimitError ||
@@ -151,8 +168,10 @@ function readMetadata(input: IngestInput): Metadata {
   }
   const fromNanos = q.from === undefined ? now : parseTimeParam(q.from, now);
   const untilNanos = q.until === undefined ? now : parseTimeParam(q.until, now);
-  if (fromNanos === undefined) throw new IngestError(400, `bad 'from': ${q.from}`);
-  if (untilNanos === undefined) throw new IngestError(400, `bad 'until': ${q.until}`);
+  if (fromNanos === undefined || !validTimeNanos(fromNanos))
+    throw new IngestError(400, `bad 'from': ${q.from?.slice(0, 100)} (a time between 1970 and 2200)`);
+  if (untilNanos === undefined || !validTimeNanos(untilNanos))
+    throw new IngestError(400, `bad 'until': ${q.until?.slice(0, 100)} (a time between 1970 and 2200)`);
   const sampleRate = q.sampleRate === undefined || q.sampleRate === '' ? 100 : Number(q.sampleRate);
   if (!Number.isFinite(sampleRate) || sampleRate <= 0)
     throw new IngestError(400, `bad 'sampleRate': ${q.sampleRate}`);
@@ -172,7 +191,7 @@ function decodeIngestUnchecked(input: IngestInput): ProfileWrite[] {
   const boundary = multipartBoundary(input.contentType);
   const form = boundary ? parseMultipart(input.body, boundary) : undefined;
   const format = (input.query.format ?? defaultFormat(input.contentType, form !== undefined)).toLowerCase();
-  const gunzip = (b: Uint8Array) => maybeGunzip(b, SOURCE, input.maxDecompressedBytes);
+  const gunzip = (b: Uint8Array) => payloadOf(input, b);
   switch (format) {
     case 'pprof':
       return ingestPprof(md, form, input.body, gunzip);
@@ -259,6 +278,7 @@ function legacyWrites(md: Metadata, stacks: Stacks, sourceUnit?: string): Profil
   if (md.spyName) labels.pyroscope_spy = md.spyName;
   validateSeriesLabels(labels);
   if (stacks.stacks.length === 0) return [];
+  for (let i = 0; i < stacks.stacks.length; i++) stacks.stacks[i] = truncateStack(stacks.stacks[i]);
   return [
     {
       labels,
@@ -351,7 +371,7 @@ function ingestJfr(
   return writes;
 }
 
-/** validTime: a time after 1971, i.e. not zero and not microseconds mistaken for nanoseconds. */
+/** validTime: a time after 1971 (not zero, not microseconds mistaken for nanoseconds) and before 2200. */
 function validTime(nanos: number): boolean {
-  return nanos > 365 * 86400e9;
+  return nanos > 365 * 86400e9 && validTimeNanos(nanos);
 }

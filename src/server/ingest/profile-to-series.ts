@@ -3,6 +3,7 @@ import { frameNamesRootFirst } from '../../model/profile.js';
 import { formatProfileTypeId } from '../profile-type.js';
 import type { ProfileWrite, SeriesLabels } from '../store/types.js';
 import { PROFILE_TYPE_LABEL } from '../store/types.js';
+import { checkSeriesPerRequest, truncateStack } from './ingest-limits.js';
 import { sanitizeLabelName, validateSeriesLabels } from './series-labels.js';
 
 /**
@@ -87,11 +88,12 @@ export function profileToSeries(profile: Profile, options: SeriesOptions): Profi
     if (!g) {
       g = { labels: extra, stacks: [], rows: [] };
       groups.set(key, g);
+      checkSeriesPerRequest(groups.size);
     }
     const stackKey = sample.locationIds.join(',');
     let stack = stackOf.get(stackKey);
     if (!stack) {
-      stack = frameNamesRootFirst(profile, sample);
+      stack = truncateStack(frameNamesRootFirst(profile, sample));
       stackOf.set(stackKey, stack);
     }
     g.stacks.push(stack);

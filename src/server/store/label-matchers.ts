@@ -1,9 +1,10 @@
+import { compileFullMatch, UserRegexError } from './safe-regex.js';
 import type { LabelMatcher, SeriesLabels } from './types.js';
 
 /**
  * Label selectors as Prometheus and Pyroscope write them: `{name="v", other!~"re.*"}`. A missing
  * label matches as the empty string (so `x=""` selects series without `x`), and regexes are
- * fully anchored, both as in Prometheus.
+ * fully anchored, both as in Prometheus. Regexes use RE2 semantics in linear time (safe-regex.ts).
  */
 
 /** compileMatchers turns matchers into one predicate over a label set. */
@@ -13,15 +14,24 @@ export function compileMatchers(matchers: readonly LabelMatcher[]): (labels: Ser
       const eq = m.op === '=';
       return (labels: SeriesLabels) => ((labels[m.name] ?? '') === m.value) === eq;
     }
-    const re = new RegExp(`^(?:${m.value})$`, 'u');
+    const matches = compileOrSyntaxError(m.value, m.name);
     const positive = m.op === '=~';
-    return (labels: SeriesLabels) => re.test(labels[m.name] ?? '') === positive;
+    return (labels: SeriesLabels) => matches(labels[m.name] ?? '') === positive;
   });
   return (labels) => tests.every((t) => t(labels));
 }
 
 /** SelectorSyntaxError: a selector that does not parse; the HTTP layer answers 400. */
 export class SelectorSyntaxError extends Error {}
+
+function compileOrSyntaxError(pattern: string, label: string): (value: string) => boolean {
+  try {
+    return compileFullMatch(pattern, `bad regex for ${label}`);
+  } catch (err) {
+    if (err instanceof UserRegexError) throw new SelectorSyntaxError(err.message);
+    throw err;
+  }
+}
 
 /** ParsedSelector is the part before `{` (a profile type ID or `app.suffix`, may be empty) and the matchers. */
 export interface ParsedSelector {
@@ -79,13 +89,7 @@ export function parseSelector(text: string, options: { quotedValues?: boolean } 
       while (i < text.length && text[i] !== ',' && text[i] !== '}') i++;
       value = text.slice(start, i).trim();
     }
-    if (op === '=~' || op === '!~') {
-      try {
-        new RegExp(value, 'u');
-      } catch {
-        throw new SelectorSyntaxError(`bad regex for ${name}: ${value}`);
-      }
-    }
+    if (op === '=~' || op === '!~') compileOrSyntaxError(value, name);
     matchers.push({ name, op, value });
     skipSpace();
     if (text[i] === ',') i++;
