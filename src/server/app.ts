@@ -6,6 +6,7 @@ import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
 import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
 import { registerQuerierRoutes } from './api/querier.js';
+import { registerTriageRoutes } from './api/triage-api.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
 import { HttpError, type ServerContext } from './context.js';
@@ -149,7 +150,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAutoprofApiRoutes(app, ctx);
   registerUiApiRoutes(app, ctx);
   registerUiRoutes(app, ctx);
-  await registerAnomalyRoutes(app, ctx, options.anomaly);
+  const anomalyRuntime = await registerAnomalyRoutes(app, ctx, options.anomaly);
+  registerTriageRoutes(app, ctx, anomalyRuntime);
   return app;
 }
 
