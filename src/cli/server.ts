@@ -20,7 +20,10 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
   --listen HOST:PORT address to bind (default 127.0.0.1:4040, loopback only; port 0 picks one)
   --storage URL      duckdb:///path/to/dir (default: the --data directory), or
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
-  --config FILE      YAML: listen, data, storage, ingestTokens, readTokens,
+  --source-root DIR  the services' source (a checkout); repeatable. Stored profiles carry
+                     function names only: with the source, findings over stored ranges find
+                     each function's file and run the source-line patterns, as 'run' does
+  --config FILE      YAML: listen, data, storage, ingestTokens, readTokens, sourceRoots,
                      retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes},
                      anomaly {enabled, thresholds, prometheus {url, queries},
@@ -46,6 +49,8 @@ interface ServerConfig {
   };
   /** anomaly: the continuous analysis (src/server/anomaly/config.ts); on by default. */
   anomaly?: AnomalyConfigInput;
+  /** sourceRoots: the services' source trees, for source-line findings on stored ranges. */
+  sourceRoots?: string[];
 }
 
 /** serverCommand is `autoprof server`. */
@@ -66,6 +71,7 @@ export const serverCommand: Command = {
         listen: { type: 'string' },
         storage: { type: 'string' },
         config: { type: 'string' },
+        'source-root': { type: 'string', multiple: true },
       },
       false,
     );
@@ -88,6 +94,7 @@ export const serverCommand: Command = {
       maxDecompressedBytes: config.limits?.maxDecompressedBytes,
       ingestBytesPerSecond: config.limits?.ingestBytesPerSecond,
       ingestBurstBytes: config.limits?.ingestBurstBytes,
+      sourceRoots: values['source-root'] ?? config.sourceRoots,
       anomaly: {
         publicUrl: `http://${listen.host}:${listen.port}`,
         ...config.anomaly,

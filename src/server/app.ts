@@ -10,6 +10,7 @@ import { registerTriageRoutes } from './api/triage-api.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
 import { HttpError, type ServerContext } from './context.js';
+import { SourceIndex } from './diagnosis/source-index.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
 import { QueryError } from './query/resolve-query.js';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** anomaly configures the continuous analysis (baselines, detection job, alerts); see anomaly/config.ts. */
   anomaly?: AnomalyConfigInput;
+  /** sourceRoots: directories holding the services' source, read by the diagnosis of stored ranges. */
+  sourceRoots?: string[];
 }
 
 /**
@@ -110,6 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             options.ingestBurstBytes ?? options.ingestBytesPerSecond * 4,
           )
         : undefined,
+    sourceIndex: options.sourceRoots?.length ? new SourceIndex(options.sourceRoots) : undefined,
   };
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: maxBodyBytes });

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantOf } from './access.js';
+import type { SourceIndex } from './diagnosis/source-index.js';
 import type { MetricsRegistry } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ProfileStore } from './store/types.js';
@@ -12,6 +13,8 @@ export interface ServerContext {
   maxBodyBytes: number;
   maxDecompressedBytes: number;
   rateLimiter?: RateLimiter;
+  /** sourceIndex finds the services' source by function name (diagnosis of stored ranges). */
+  sourceIndex?: SourceIndex;
 }
 
 /** HttpError is any error with the status it should be answered with. */

@@ -78,7 +78,7 @@ export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerConte
     const range = readRange(q.from, q.until);
     // Every sample kind the selected series have (CPU, wall, alloc, heap, lock) is diagnosed
     // together, as `autoprof run` does with its artifacts; the query's type names the series.
-    const diagnosis = await diagnoseStoredService(ctx.store, tenant, matchers, range);
+    const diagnosis = await diagnoseStoredService(ctx.store, tenant, matchers, range, ctx.sourceIndex);
     const { views: _views, ...doc } = diagnosis;
     const explanation = q.explain
       ? await explainServerFindings(

@@ -24,6 +24,7 @@ export function registerTriageRoutes(app: FastifyInstance, ctx: ServerContext, r
       anomalies: (t, service, from) => rt.state.listAnomalies(t, { service, from }),
       deploys: (t, service) => rt.state.listDeploys(t, { service }),
       versionLabels: rt.config.versionLabels,
+      sourceIndex: ctx.sourceIndex,
     });
     return { from: range.startNanos / 1e9, until: range.endNanos / 1e9, services };
   });

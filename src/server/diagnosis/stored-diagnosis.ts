@@ -16,6 +16,7 @@ import type { LabelMatcher, ProfileStore, SeriesLabels, TimeRange } from '../sto
 import { PROFILE_TYPE_LABEL } from '../store/types.js';
 import { classifyService, type ServiceFacts } from './service-classification.js';
 import { bestTypePerKind } from './service-profile-types.js';
+import { locateFunctions, type SourceIndex } from './source-index.js';
 
 /** UncheckedPattern is a knowledge-base pattern stored profiles cannot decide, and why. */
 export interface UncheckedPattern {
@@ -69,6 +70,7 @@ export async function readStoredViews(
   matchers: readonly LabelMatcher[],
   range: TimeRange,
   onlyKind?: SampleKind,
+  sources?: SourceIndex,
 ): Promise<StoredViews> {
   const series = await store.series(tenant, matchers, range);
   const types = [...new Set(series.map((s) => s[PROFILE_TYPE_LABEL]).filter(Boolean))];
@@ -79,7 +81,8 @@ export async function readStoredViews(
   for (const [kind, profileType] of bestTypePerKind(types)) {
     if (onlyKind && kind !== onlyKind) continue;
     const query = { profileType, matchers, ...range };
-    const merged = splitEmbeddedFileNames(await store.mergeRange(tenant, query));
+    const names = splitEmbeddedFileNames(await store.mergeRange(tenant, query));
+    const merged = sources ? locateFunctions(names, sources) : names;
     const view = viewsOfProfile(merged, kind).find((v) => v.kind === kind);
     if (!view) continue;
     views.push(view);
@@ -100,8 +103,16 @@ export async function diagnoseStoredService(
   tenant: string,
   matchers: readonly LabelMatcher[],
   range: TimeRange,
+  sources?: SourceIndex,
 ): Promise<StoredDiagnosis> {
-  const { views, runtimes, profileTypes, coverage } = await readStoredViews(store, tenant, matchers, range);
+  const { views, runtimes, profileTypes, coverage } = await readStoredViews(
+    store,
+    tenant,
+    matchers,
+    range,
+    undefined,
+    sources,
+  );
   const input = emptyDiagnosisInput();
   input.views = mergeViews(views);
   input.runtimes = [...runtimes];
@@ -121,7 +132,12 @@ export async function diagnoseStoredService(
     findings: diagnosis.findings,
     profileTypes,
     runtimes: input.runtimes,
-    unchecked: uncheckedPatterns(input.runtimes, diagnosis.findings, input.metrics),
+    unchecked: uncheckedPatterns(
+      input.runtimes,
+      diagnosis.findings,
+      input.metrics,
+      input.views.some((v) => v.profile.functions.some((f) => f.filename !== '')),
+    ),
     views: input.views,
   };
 }
@@ -179,6 +195,7 @@ function uncheckedPatterns(
   runtimes: readonly Runtime[],
   findings: readonly Finding[],
   metrics: Metrics,
+  haveFiles: boolean,
 ): UncheckedPattern[] {
   const fired = new Set(findings.map((f) => f.pattern_id));
   const out: UncheckedPattern[] = [];
@@ -186,7 +203,8 @@ function uncheckedPatterns(
     if (fired.has(p.id)) continue;
     if (!p.runtimes.some((r) => r === 'any' || runtimes.includes(r))) continue;
     const needs: string[] = [];
-    if (p.condition.source && p.condition.frames.length === 0) needs.push('source lines');
+    if (p.condition.source && p.condition.frames.length === 0 && !haveFiles)
+      needs.push('source lines (start the server with --source-root)');
     if (p.condition.requires.includes('timeseries')) needs.push('/proc time series');
     if (p.condition.requires.includes('node-metrics')) needs.push('Node runtime metrics');
     if (p.condition.requires.includes('call-stats')) needs.push('call counts');

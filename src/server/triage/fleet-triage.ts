@@ -1,6 +1,7 @@
 import type { SampleKind, SampleView } from '../../analysis/features/sample-views.js';
 import type { Anomaly } from '../anomaly/anomaly.js';
 import type { DeployEvent } from '../anomaly/deploys.js';
+import type { SourceIndex } from '../diagnosis/source-index.js';
 import { diagnoseStoredService, readStoredViews } from '../diagnosis/stored-diagnosis.js';
 import type { LabelMatcher, ProfileStore, TimeRange } from '../store/types.js';
 import { SERVICE_NAME_LABEL } from '../store/types.js';
@@ -44,6 +45,7 @@ export interface TriageSources {
   anomalies(tenant: string, service: string, from: number): Promise<Anomaly[]>;
   deploys(tenant: string, service: string): Promise<DeployEvent[]>;
   versionLabels: readonly string[];
+  sourceIndex?: SourceIndex;
 }
 
 // The kind a row ranks: CPU when the service has it, else what it has.
@@ -78,7 +80,7 @@ async function triageService(
   sources: TriageSources,
 ): Promise<ServiceTriage> {
   const matchers: LabelMatcher[] = [{ name: SERVICE_NAME_LABEL, op: '=', value: service }];
-  const now = await diagnoseStoredService(store, tenant, matchers, range);
+  const now = await diagnoseStoredService(store, tenant, matchers, range, sources.sourceIndex);
   const view = mainView(now.views);
   const ranked = view ? rankFunctions(view) : undefined;
   const length = range.endNanos - range.startNanos;

@@ -2,6 +2,7 @@ import { ownLines } from '../../analysis/features/own-lines.js';
 import type { SampleView } from '../../analysis/features/sample-views.js';
 import { functionOrigins } from '../../analysis/frame-origin.js';
 import { functionKey, functionShares } from '../../analysis/function-shares.js';
+import type { Profile } from '../../model/profile.js';
 
 /** RankedFunction is one function of a view: self and total share (percent) and absolute values. */
 export interface RankedFunction {
@@ -50,7 +51,7 @@ export function rankFunctions(view: SampleView): { bySelf: RankedFunction[]; top
   }));
   const bySelf = rows.sort((a, b) => b.self - a.self);
   const own = new Map<string, { fn: string; file: string; value: number }>();
-  for (const l of ownLines(view.profile)) {
+  for (const l of ownLines(withoutPreloads(view.profile))) {
     const e = own.get(l.key) ?? { fn: l.function, file: l.file, value: 0 };
     e.value += l.value;
     own.set(l.key, e);
@@ -68,6 +69,24 @@ export function rankFunctions(view: SampleView): { bySelf: RankedFunction[]; top
       total_pct: round2((shares?.totalShare ?? 0) * 100),
     },
   };
+}
+
+// Node runs --require'd modules (profilers, APM agents) through this loader before the program.
+const PRELOAD_LOADER = /^(loadPreloadModules|Module\._preloadModules)$/;
+
+/**
+ * withoutPreloads drops samples taken inside Node's preload loader: agents' start-up, never the
+ * service's code. With files those frames are the runtime's anyway; names-only they look own.
+ */
+function withoutPreloads(profile: Profile): Profile {
+  const preload = new Set<number>();
+  profile.functions.forEach((f, i) => {
+    if (PRELOAD_LOADER.test(f.name)) preload.add(i + 1);
+  });
+  if (preload.size === 0) return profile;
+  const inPreload = (s: Profile['samples'][number]) =>
+    s.locationIds.some((id) => profile.locations[id - 1]?.lines.some((l) => preload.has(l.functionId)));
+  return { ...profile, samples: profile.samples.filter((s) => !inPreload(s)) };
 }
 
 /** shareChanges compares two views' self shares: the biggest rises first, in points. */
