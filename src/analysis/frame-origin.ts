@@ -66,6 +66,10 @@ function isV8Profile(functions: ReadonlyArray<{ name: string; filename: string }
   );
 }
 
+// Node's module loader, entry point and event loop, as V8 names them in every Node profile.
+const NODE_INTERNAL_NAME =
+  /^(evaluate|run|runMain|executeUserEntryPoint|runEntryPointWithESMLoader|asyncRunEntryPointWithESMLoader|handleMainPromise|moduleEvaluation|import|require|wrapModuleLoad|processTicksAndRejections|runMicrotasks|listOnTimeout|processTimers|processImmediate|emit|emitHook|onStreamRead|runInThisContext|consoleCall|log|value|getModuleJobForImport|observerCallback)$|^Module\._|^(Readable|Writable|Socket|Server|EventEmitter)\./;
+
 /**
  * functionOrigins classifies every function of a profile (index = function id - 1), using what
  * the whole profile says about its source (see isV8Profile) on top of frameOrigin.
@@ -73,9 +77,15 @@ function isV8Profile(functions: ReadonlyArray<{ name: string; filename: string }
 export function functionOrigins(
   functions: ReadonlyArray<{ name: string; filename: string; startLine: number }>,
 ): FrameOrigin[] {
-  const v8 = isV8Profile(functions);
+  // A profile that carries no file at all (names only: folded stacks, a server's stored stacks)
+  // cannot tell builtins by a missing script; its bare names are judged by name alone, and in a
+  // Node profile the loader's and event loop's own function names are the runtime's.
+  const namesOnly = !functions.some((f) => f.filename !== '');
+  const v8 = isV8Profile(functions) && !namesOnly;
+  const nodeNamesOnly = namesOnly && isV8Profile(functions);
   return functions.map((f) => {
     const o = frameOrigin(f.name, f.filename);
+    if (nodeNamesOnly && o === 'own' && NODE_INTERNAL_NAME.test(f.name)) return 'runtime';
     if (v8 && o === 'own' && !f.filename && f.startLine <= 0) return 'runtime';
     return o;
   });

@@ -36,6 +36,11 @@ const commands: CommandEntry[] = [
     load: async () => (await import('./server.js')).serverCommand,
   },
   {
+    name: 'triage',
+    summary: 'triage every service of a server: what bounds it, top function, changes, anomalies',
+    load: async () => (await import('./triage.js')).triageCommand,
+  },
+  {
     name: 'top',
     summary: 'print the top functions of a profile (like pprof -top)',
     load: async () => (await import('./top.js')).topCommand,

@@ -25,8 +25,12 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      (profilecli --protocol=grpc); Connect and gRPC-web work on --listen
   --storage URL      duckdb:///path/to/dir (default: the --data directory), or
                      clickhouse://user:pass@host:8123/db[?cluster=NAME] (clickhouses:// for TLS)
+  --source-root DIR  the services' source (a checkout); repeatable. Stored profiles carry
+                     function names only: with the source, findings over stored ranges find
+                     each function's file and run the source-line patterns, as 'run' does
   --config FILE      YAML: listen, grpcListen, data, storage, ingestTokens, readTokens,
-                     tokenTenants {TOKEN: [tenant, ...]}, allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
+                     sourceRoots, tokenTenants {TOKEN: [tenant, ...]},
+                     allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
                      maxInflightBytes, maxConcurrentIngests, maxTenants, requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
@@ -73,6 +77,8 @@ interface ServerConfig {
   };
   /** anomaly: the continuous analysis (src/server/anomaly/config.ts); on by default. */
   anomaly?: AnomalyConfigInput;
+  /** sourceRoots: the services' source trees, for source-line findings on stored ranges. */
+  sourceRoots?: string[];
 }
 
 /** serverCommand is `autoprof server`. */
@@ -94,6 +100,7 @@ export const serverCommand: Command = {
         'grpc-listen': { type: 'string' },
         storage: { type: 'string' },
         config: { type: 'string' },
+        'source-root': { type: 'string', multiple: true },
       },
       false,
     );
@@ -133,6 +140,7 @@ export const serverCommand: Command = {
         maxSeries: config.limits?.maxSeries,
         maxNodes: config.limits?.maxNodes,
       }),
+      sourceRoots: values['source-root'] ?? config.sourceRoots,
       anomaly: {
         publicUrl: `http://${listen.host}:${listen.port}`,
         ...config.anomaly,

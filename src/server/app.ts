@@ -5,12 +5,14 @@ import { registerAnomalyRoutes } from './api/anomaly-api.js';
 import { registerAutoprofApiRoutes } from './api/autoprof-api.js';
 import { registerIngestRoutes } from './api/ingest.js';
 import { registerPyroscopeQueryRoutes } from './api/pyroscope-query.js';
+import { registerTriageRoutes } from './api/triage-api.js';
 import { registerUiApiRoutes } from './api/ui-api.js';
 import { registerUiRoutes } from './api/ui-routes.js';
 import { limitConnectionsPerClient } from './client-connections.js';
 import { registerConnectRoutes } from './connect/connect-routes.js';
 import { attachGrpcListener } from './connect/grpc-listener.js';
 import { HttpError, type ServerContext } from './context.js';
+import { SourceIndex } from './diagnosis/source-index.js';
 import { DiskFullState } from './disk-full.js';
 import { IngestAdmission } from './ingest/ingest-admission.js';
 import { IngestDedup } from './ingest/ingest-dedup.js';
@@ -61,6 +63,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** anomaly configures the continuous analysis (baselines, detection job, alerts); see anomaly/config.ts. */
   anomaly?: AnomalyConfigInput;
+  /** sourceRoots: directories holding the services' source, read by the diagnosis of stored ranges. */
+  sourceRoots?: string[];
 }
 
 /**
@@ -170,6 +174,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             options.ingestBurstBytes ?? options.ingestBytesPerSecond * 4,
           )
         : undefined,
+    sourceIndex: options.sourceRoots?.length ? new SourceIndex(options.sourceRoots) : undefined,
   };
 
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
@@ -250,7 +255,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAutoprofApiRoutes(app, ctx);
   registerUiApiRoutes(app, ctx);
   registerUiRoutes(app, ctx);
-  await registerAnomalyRoutes(app, ctx, options.anomaly);
+  const anomalyRuntime = await registerAnomalyRoutes(app, ctx, options.anomaly);
+  registerTriageRoutes(app, ctx, anomalyRuntime);
   return app;
 }
 

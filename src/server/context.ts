@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantForToken } from './access.js';
+import type { SourceIndex } from './diagnosis/source-index.js';
 import type { DiskFullState } from './disk-full.js';
 import type { IngestAdmission } from './ingest/ingest-admission.js';
 import type { IngestDedup } from './ingest/ingest-dedup.js';
@@ -27,6 +28,8 @@ export interface ServerContext {
   /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */
   queryLimits?: QueryLimits;
   rateLimiter?: RateLimiter;
+  /** sourceIndex finds the services' source by function name (diagnosis of stored ranges). */
+  sourceIndex?: SourceIndex;
 }
 
 /** HttpError is any error with the status it should be answered with. */

@@ -2,6 +2,7 @@ import { SERVICE_NAME_LABEL } from '../store/types.js';
 import { uiLink } from './anomaly.js';
 import type { AlertmanagerConfig } from './config.js';
 import { attributeDeploy, type DeployEvent } from './deploys.js';
+import { diffLink, type Enrichment, enrichmentOf } from './enrichment.js';
 import { type MetricEvidence, readMetricEvidence } from './metric-correlation.js';
 import type { Delivery } from './notify.js';
 import { buildRootCauseReport, type RootCauseReport } from './root-cause.js';
@@ -53,7 +54,9 @@ export interface AlertReport {
   deploy?: (DeployEvent & { minutes_before: number }) | null;
   root_cause?: RootCauseReport;
   metrics?: MetricEvidence[];
-  links?: { ui: string };
+  links?: { ui: string; diff: string };
+  /** enrichment: service, function, share before/after, since, version, deploy, diff link. */
+  enrichment?: Enrichment;
   delivery?: Delivery;
   skipped?: string;
 }
@@ -179,7 +182,10 @@ export async function answerAlerts(
     const metrics = rt.config.prometheus
       ? await readMetricEvidence(rt.config.prometheus, service, window, baseline)
       : [];
-    const links = { ui: uiLink(rt.config.publicUrl, service, window.from, window.until) };
+    const links = {
+      ui: uiLink(rt.config.publicUrl, service, window.from, window.until),
+      diff: diffLink(rt.config.publicUrl, service, baseline, window),
+    };
     const report: AlertReport = {
       alert: head,
       service,
@@ -190,6 +196,15 @@ export async function answerAlerts(
       root_cause: rootCause,
       metrics,
       links,
+      enrichment: enrichmentOf({
+        publicUrl: rt.config.publicUrl,
+        service,
+        version: deploy?.version ?? '',
+        rootCause,
+        window,
+        baseline,
+        deploy,
+      }),
     };
     report.delivery = await rt.notifier.send({
       key: `alert:${tenant}:${head.fingerprint || JSON.stringify(alert.labels)}`,

@@ -1,4 +1,5 @@
 import type { DeployEvent } from './deploys.js';
+import type { Enrichment } from './enrichment.js';
 import type { MetricEvidence } from './metric-correlation.js';
 import type { RootCauseReport } from './root-cause.js';
 
@@ -20,7 +21,8 @@ import type { RootCauseReport } from './root-cause.js';
  *   deploy: DeployEvent & {minutes_before} | null,   the deploy it follows, when timing fits
  *   root_cause: RootCauseReport | null,          see root-cause.ts
  *   metrics: MetricEvidence[],                   Prometheus series for the window (empty without config)
- *   links: {ui, baseline_ui},
+ *   links: {ui, baseline_ui, diff},             diff: the UI's flame graph diff, baseline vs window
+ *   enrichment: Enrichment                       the flat summary (see enrichment.ts)
  *   notified_at: number | null
  * }
  */
@@ -65,7 +67,9 @@ export interface Anomaly {
   deploy: (DeployEvent & { minutes_before: number }) | null;
   root_cause: RootCauseReport | null;
   metrics: MetricEvidence[];
-  links: { ui: string; baseline_ui: string };
+  links: { ui: string; baseline_ui: string; diff: string };
+  /** enrichment: service, function, share before/after, since, version, deploy, diff link. */
+  enrichment: Enrichment;
   notified_at: number | null;
 }
 

@@ -5,6 +5,7 @@ import { type Anomaly, round2, uiLink } from './anomaly.js';
 import type { AnomalyConfig } from './config.js';
 import { attributeDeploy, type DeployEvent, newEventId } from './deploys.js';
 import { confidenceOf } from './detect.js';
+import { diffLink, enrichmentOf } from './enrichment.js';
 import { readMetricEvidence } from './metric-correlation.js';
 import { functionNameOfKey, MINUTE_NANOS, type MinuteShares, minuteSharesOf } from './minute-shares.js';
 import type { Notifier } from './notify.js';
@@ -49,6 +50,8 @@ export interface JobResult {
  */
 export class AnomalyJob {
   private readonly tenants = new Map<string, TenantState>();
+  /** written: the time span of profiles written since the last pass, per tenant (nanoseconds). */
+  private readonly written = new Map<string, { from: number; until: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
@@ -72,6 +75,21 @@ export class AnomalyJob {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running.catch(() => undefined);
+  }
+
+  /**
+   * noteWrites records the times of profiles just written, so a pass also analyses history
+   * pushed after the fact (a backfill), not only the minutes that completed since the last one.
+   */
+  noteWrites(tenant: string, profiles: ReadonlyArray<{ timeNanos: number; durationNanos: number }>): void {
+    for (const p of profiles) this.noteSpan(tenant, p.timeNanos, p.timeNanos + Math.max(0, p.durationNanos));
+  }
+
+  private noteSpan(tenant: string, from: number, until: number): void {
+    const span = this.written.get(tenant) ?? { from: Number.POSITIVE_INFINITY, until: 0 };
+    span.from = Math.min(span.from, from);
+    span.until = Math.max(span.until, until);
+    this.written.set(tenant, span);
   }
 
   /** runOnce analyses every configured tenant (or one) up to `nowNanos`; passes never overlap. */
@@ -124,10 +142,43 @@ export class AnomalyJob {
       created: [],
       extended: 0,
     };
-    if (until <= from) return result;
+    // History written since the last pass that lies before what it covered: a backfill. It is
+    // swept first, oldest first, at most a baseline's length of it (older minutes could only
+    // feed a baseline that has already rolled past them).
+    const written = this.written.get(tenant);
+    this.written.delete(tenant);
+    if (written && written.from < from) {
+      // The minute the latest write ends in may still be filling (a backfill in flight): it is
+      // left, with anything after it, for the next pass.
+      const bfUntil = Math.min(floorMinute(written.until), from, until);
+      if (bfUntil < Math.min(written.until, from))
+        this.noteSpan(tenant, bfUntil, Math.min(written.until, from));
+      const horizon = this.config.thresholds.baselineDays * 86_400e9;
+      const bfFrom = floorMinute(Math.max(written.from, bfUntil - horizon));
+      if (bfUntil > bfFrom) {
+        await this.sweep(tenant, s, bfFrom, bfUntil, result);
+        result.from = bfFrom / 1e9;
+      }
+    }
+    if (until > from) {
+      await this.sweep(tenant, s, from, until, result);
+      s.processedUntil = until;
+    }
+    await this.state.pruneMinutes(s.processedUntil - (this.config.thresholds.baselineDays + 1) * 86_400e9);
+    return result;
+  }
+
+  /** sweep feeds every series group's minutes in [from, until) to its detector. */
+  private async sweep(
+    tenant: string,
+    s: TenantState,
+    from: number,
+    until: number,
+    result: JobResult,
+  ): Promise<void> {
     const range = { startNanos: from, endNanos: until };
     const groups = groupsOf(await this.store.series(tenant, [], range), this.config.versionLabels);
-    result.groups = groups.length;
+    result.groups = Math.max(result.groups, groups.length);
     // Minutes with data per group, then groups in order of first data: an old version's
     // baseline must be up to date before a new version inherits it.
     const withMinutes = await Promise.all(
@@ -161,6 +212,8 @@ export class AnomalyJob {
       s.applied.set(g.key, applied);
       const fresh: MinuteShares[] = [];
       for (const minute of minutes) {
+        // A backfill overlapping what the detector has seen adds nothing to those minutes.
+        if (minute <= d.lastMinuteNanos) continue;
         for (const e of deploys) {
           if (e.service !== g.service || applied.has(e.id)) continue;
           const at = floorMinute(e.time * 1e9);
@@ -188,9 +241,6 @@ export class AnomalyJob {
       }
       await this.state.addMinutes(tenant, g.key, fresh);
     }
-    s.processedUntil = until;
-    await this.state.pruneMinutes(until - (this.config.thresholds.baselineDays + 1) * 86_400e9);
-    return result;
   }
 
   /** explain builds the root-cause report for an anomaly's window against its baseline. */
@@ -265,6 +315,17 @@ export class AnomalyJob {
       if (open.window.minutes <= this.config.thresholds.windowMinutes) {
         open.root_cause = await this.explain(tenant, g, open, open.deploy);
         if (open.root_cause.subject) open.function = culpritOf(open.root_cause.subject, open.signals);
+        open.enrichment = enrichmentOf({
+          publicUrl: this.config.publicUrl,
+          service: g.service,
+          version: g.version,
+          rootCause: open.root_cause,
+          window: open.window,
+          baseline: open.baseline,
+          deploy: open.deploy,
+          culprit: open.function,
+        });
+        open.links.diff = diffLink(this.config.publicUrl, g.service, open.baseline, open.window);
       }
       await this.state.putAnomaly(tenant, open);
       return 'extended';
@@ -334,9 +395,29 @@ export class AnomalyJob {
       links: {
         ui: uiLink(this.config.publicUrl, g.service, window.from, window.until),
         baseline_ui: uiLink(this.config.publicUrl, g.service, baseline.from, baseline.until),
+        diff: diffLink(this.config.publicUrl, g.service, baseline, window),
       },
+      enrichment: enrichmentOf({
+        publicUrl: this.config.publicUrl,
+        service: g.service,
+        version: g.version,
+        rootCause,
+        window,
+        baseline,
+        deploy,
+      }),
       notified_at: null,
     };
+    anomaly.enrichment = enrichmentOf({
+      publicUrl: this.config.publicUrl,
+      service: g.service,
+      version: g.version,
+      rootCause,
+      window,
+      baseline,
+      deploy,
+      culprit: anomaly.function,
+    });
     if (this.config.notifications.anomalies && this.notifier.hasTargets) {
       const delivery = await this.notifier.send({
         key: `anomaly:${tenant}:${g.key}:${anomaly.function?.name ?? anomaly.kind}`,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AlertPayloadError, answerAlerts, parseAlertmanagerPayload } from '../anomaly/alertmanager.js';
 import type { AnomalyConfigInput } from '../anomaly/config.js';
 import { DeployEventError, parseDeployEvent, parseEventTime } from '../anomaly/deploys.js';
+import { observeWrites } from '../anomaly/observe-writes.js';
 import { type AnomalyRuntime, createAnomalyRuntime } from '../anomaly/runtime.js';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
 
@@ -13,7 +14,8 @@ import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from
  *   GET  /api/v1/anomalies?service=&from=&until=&limit=  -> {anomalies: [...]} newest first
  *   GET  /api/v1/anomalies/:id      -> the Anomaly (see anomaly/anomaly.ts), 404 when unknown
  *   POST /api/v1/anomalies/detect?now=           -> {results: [JobResult]}: run a detection pass now
- *                                      (`now` lets a backfill be replayed; default the clock)
+ *                                      (default the clock); it also covers history written since
+ *                                      the last pass however old (a backfill), up to baselineDays of it
  *   POST /api/v1/alertmanager       Alertmanager webhook (payload version 4) -> {reports: [AlertReport]};
  *                                      each firing alert answered with a root-cause report and forwarded
  *
@@ -30,6 +32,9 @@ export async function registerAnomalyRoutes(
   app.addHook('onClose', async () => {
     await rt.close();
   });
+  // Ingest writes through ctx.store: every batch tells the job which times it covers, so
+  // history pushed after the fact is analysed by the next pass (the timer's or a POST detect).
+  ctx.store = observeWrites(ctx.store, (tenant, profiles) => rt.job.noteWrites(tenant, profiles));
 
   app.post('/api/v1/events', async (req, reply) => {
     const tenant = authorize(ctx, req, 'ingest');

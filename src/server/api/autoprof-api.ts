@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { diagnoseProfile } from '../../analysis/diagnose.js';
 import { exportToPprof } from '../../formats/pprof.js';
 import { explainServerFindings } from '../../llm/explain-server.js';
 import { authorize, HttpError, queryParams, type ServerContext } from '../context.js';
+import { diagnoseStoredService } from '../diagnosis/stored-diagnosis.js';
 import { resolveQuery } from '../query/resolve-query.js';
 import { SERVICE_NAME_LABEL } from '../store/types.js';
 import { readRange } from './pyroscope-query.js';
@@ -15,8 +15,11 @@ import { readRange } from './pyroscope-query.js';
  *   GET /api/v1/export?query=&from=&until=   -> the merged profile as gzipped pprof
  *                                               (application/octet-stream; `go tool pprof` opens it)
  *   GET /api/v1/findings?query=&from=&until= -> {query, from, until, profileType, classification,
- *                                               findings}: the run analysis (patterns and
- *                                               profile detectors) applied to the merged range;
+ *                                               findings, profileTypes, runtimes, unchecked}:
+ *                                               the run analysis (patterns and detectors) over
+ *                                               every sample kind of the selected series, the
+ *                                               classification from the profiles' own durations,
+ *                                               and `unchecked` patterns needing run-only evidence;
  *                                               with &explain=true (or none|openai|endpoint) also
  *                                               `explanation` (autoprof.explanation/v1), provider
  *                                               from the server's environment
@@ -73,11 +76,17 @@ export function registerAutoprofApiRoutes(app: FastifyInstance, ctx: ServerConte
     if (!q.query) throw new HttpError(400, "missing 'query'");
     const { profileType, matchers } = resolveQuery(q.query);
     const range = readRange(q.from, q.until);
-    const profile = await ctx.store.mergeRange(tenant, { profileType, matchers, ...range });
-    // Stored profiles carry stacks only, no /proc or runtime metrics, so the diagnosis rests on
-    // the profile detectors and the pattern knowledge base.
-    const diagnosis = diagnoseProfile(profile);
-    const explanation = q.explain ? await explainServerFindings(diagnosis, profile, q.explain) : undefined;
-    return { query: q.query, ...range, profileType, ...diagnosis, ...(explanation ? { explanation } : {}) };
+    // Every sample kind the selected series have (CPU, wall, alloc, heap, lock) is diagnosed
+    // together, as `autoprof run` does with its artifacts; the query's type names the series.
+    const diagnosis = await diagnoseStoredService(ctx.store, tenant, matchers, range, ctx.sourceIndex);
+    const { views: _views, ...doc } = diagnosis;
+    const explanation = q.explain
+      ? await explainServerFindings(
+          diagnosis,
+          await ctx.store.mergeRange(tenant, { profileType, matchers, ...range }),
+          q.explain,
+        )
+      : undefined;
+    return { query: q.query, ...range, profileType, ...doc, ...(explanation ? { explanation } : {}) };
   });
 }

@@ -30,6 +30,7 @@ import type {
   RetentionResult,
   SelectQuery,
   SeriesLabels,
+  StoreCoverage,
   StoreStats,
   TimelineQuery,
   TimelineSeries,
@@ -445,6 +446,19 @@ export class ClickHouseStore implements ProfileStore {
       if (locs.length > 0) builder.addSample(locs, [Number(value)]);
     }
     return builder.build();
+  }
+
+  async coverage(tenant: string, query: SelectQuery): Promise<StoreCoverage> {
+    const where = seriesWhereSql(tenant, query.matchers, query.profileType);
+    const rows = await this.json<{ n: string | number; d: string | number; v: string | number }>(
+      `SELECT sum(n) AS n, max(d) AS d, sum(v) AS v FROM (
+         SELECT series_id, count() AS n, sum(duration_ns) AS d, sum(total) AS v FROM ${this.t('profiles')}
+         WHERE series_id ${this.inOp} (SELECT series_id FROM ${this.t('series')} WHERE ${where})
+           AND time_ns >= ${sqlInt(query.startNanos)} AND time_ns < ${sqlInt(query.endNanos)}
+         GROUP BY series_id)`,
+    );
+    const r = rows[0];
+    return { profiles: Number(r?.n ?? 0), durationNanos: Number(r?.d ?? 0), total: Number(r?.v ?? 0) };
   }
 
   async timeline(tenant: string, query: TimelineQuery): Promise<TimelineSeries[]> {

@@ -24,6 +24,7 @@ import type {
   RetentionResult,
   SelectQuery,
   SeriesLabels,
+  StoreCoverage,
   StoreStats,
   TimelineQuery,
   TimelineSeries,
@@ -421,6 +422,20 @@ export class DuckDbStore implements ProfileStore {
       builder.addSample(ids, [Number(value)]);
     }
     return builder.build();
+  }
+
+  async coverage(tenant: string, query: SelectQuery): Promise<StoreCoverage> {
+    const series = await this.matching(tenant, [...query.matchers, profileTypeMatcher(query.profileType)]);
+    if (series.length === 0) return { profiles: 0, durationNanos: 0, total: 0 };
+    const rows = await this.rows(
+      `SELECT coalesce(sum(n), 0), coalesce(max(d), 0), coalesce(sum(v), 0) FROM (
+         SELECT count(*) AS n, sum(duration_ns) AS d, sum(total) AS v FROM profiles
+         WHERE series_id IN (${idList(series)}) AND time_ns >= $1 AND time_ns < $2
+         GROUP BY series_id)`,
+      [BigInt(Math.round(query.startNanos)), BigInt(Math.round(query.endNanos))],
+    );
+    const [n, duration, total] = rows[0] ?? [0, 0, 0];
+    return { profiles: Number(n), durationNanos: Number(duration), total: Number(total) };
   }
 
   async timeline(tenant: string, query: TimelineQuery): Promise<TimelineSeries[]> {

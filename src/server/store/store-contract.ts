@@ -177,6 +177,36 @@ export function runStoreContract(factory: StoreFactory): void {
       }
     });
 
+    test('coverage: profiles and totals summed, time profiled from the longest-covered series', async () => {
+      const store = await factory.open(factory.freshNamespace());
+      try {
+        if (!store.coverage) return;
+        // One 10-s profile split over two threads, then two more of thread t1: 30 s profiled.
+        await store.write('t1', [
+          cpu('api', T0, { a: 1 }, { thread: 't1' }),
+          cpu('api', T0, { a: 2 }, { thread: 't2' }),
+          cpu('api', T0 + 10 * S, { a: 4 }, { thread: 't1' }),
+          cpu('api', T0 + 20 * S, { a: 8 }, { thread: 't1' }),
+          cpu('web', T0, { a: 100 }),
+        ]);
+        const q = {
+          profileType: CPU,
+          matchers: [{ name: 'service_name', op: '=' as const, value: 'api' }],
+          startNanos: T0,
+          endNanos: T0 + 30 * S,
+        };
+        assert.deepEqual(await store.coverage('t1', q), { profiles: 4, durationNanos: 30 * S, total: 15 });
+        assert.deepEqual(await store.coverage('t1', { ...q, startNanos: T0 + 10 * S }), {
+          profiles: 2,
+          durationNanos: 20 * S,
+          total: 12,
+        });
+        assert.deepEqual(await store.coverage('t2', q), { profiles: 0, durationNanos: 0, total: 0 });
+      } finally {
+        await store.close();
+      }
+    });
+
     test('label names, values and profile types, optionally limited to a time range', async () => {
       const store = await factory.open(factory.freshNamespace());
       try {

@@ -41,6 +41,12 @@ export interface ProfileStore {
   series(tenant: string, matchers: readonly LabelMatcher[], range?: TimeRange): Promise<SeriesLabels[]>;
   /** mergeRange sums every stack of one profile type over matching series and the range. */
   mergeRange(tenant: string, query: SelectQuery): Promise<Profile>;
+  /**
+   * coverage sums what the matching profiles declare about themselves: how many, their totals,
+   * and the time profiled. Durations give rates (CPU seconds per wall second) that a merged
+   * profile cannot: its own duration is the query range, not the time profiled.
+   */
+  coverage?(tenant: string, query: SelectQuery): Promise<StoreCoverage>;
   /** timeline sums profile totals per step; one line per distinct value of the `groupBy` labels. */
   timeline(tenant: string, query: TimelineQuery): Promise<TimelineSeries[]>;
   /** labelNames lists label names of matching series, sorted. */
@@ -108,6 +114,18 @@ export interface TimelineQuery extends SelectQuery {
 export interface TimelineSeries {
   labels: SeriesLabels;
   values: number[];
+}
+
+/**
+ * StoreCoverage: profiles in a range and their summed totals; `durationNanos` is the time
+ * profiled: the summed durations of the longest-covered series. One pprof becomes several series
+ * (one per thread or label set) over the same seconds, so durations are not summed across
+ * series; a service's total over it is its use of the machine (cores) while profiled.
+ */
+export interface StoreCoverage {
+  profiles: number;
+  durationNanos: number;
+  total: number;
 }
 
 /** RetentionPolicy: either bound may be absent. */
