@@ -1,6 +1,6 @@
 import type { Profile } from '../model/profile.js';
 import type { SampleView } from './features/sample-views.js';
-import { functionOrigins, type HotspotOrigin, hotspotOrigin } from './frame-origin.js';
+import { frameOrigin, functionOrigins, type HotspotOrigin, hotspotOrigin } from './frame-origin.js';
 import { packageOfFrame } from './frame-package.js';
 import { functionKey } from './function-shares.js';
 
@@ -68,7 +68,12 @@ function flatOf(p: Profile): Flat {
     lines.push(l);
     values.push(Math.abs(s.values[0]));
   }
-  const own = functionOrigins(p.functions).map((o) => o === 'own');
+  // A comprehension or lambda in the program's own file is the program's code here, even
+  // though frameOrigin leaves it to its enclosing function for naming.
+  const own = functionOrigins(p.functions).map(
+    (o, i) =>
+      o === 'own' || (p.functions[i].filename !== '' && frameOrigin('f', p.functions[i].filename) === 'own'),
+  );
   const keys = p.functions.map((fn) => functionKey(fn.name, fn.filename));
   const flat = { frames, lines, values, own, keys };
   flatCache.set(p, flat);
@@ -104,6 +109,20 @@ function originsOf(p: Profile): Array<HotspotOrigin | undefined> {
 }
 
 /**
+ * lineFilter: the location's line when the profile's frames carry executing lines for it
+ * (Python, pprof), so a finding at one line of a long function (a script's top level) gets the
+ * hotspot of that line; 0 (whole function) when they do not (V8 gives function starts).
+ */
+function lineFilter(flat: Flat, key: string, line: number): number {
+  if (line <= 0) return 0;
+  for (let s = 0; s < flat.frames.length; s++) {
+    const o = flat.frames[s].findIndex((f) => flat.keys[f - 1] === key);
+    if (o >= 0 && flat.lines[s][o] === line) return line;
+  }
+  return 0;
+}
+
+/**
  * traceHotspot finds the hotspot below the own function `location` (name + file) in a view:
  * every sample through the location is charged to one frame below the innermost own frame
  * (see blamedIndex); the frame charged most is the hotspot. Undefined when the location's time
@@ -111,19 +130,24 @@ function originsOf(p: Profile): Array<HotspotOrigin | undefined> {
  */
 export function traceHotspot(
   view: SampleView,
-  location: { function: string; file: string },
+  location: { function: string; file: string; line?: number },
 ): HotspotTrace | undefined {
   const p = view.profile;
   const flat = flatOf(p);
   const origins = originsOf(p);
   const key = functionKey(location.function, location.file);
+  const atLine = lineFilter(flat, key, location.line ?? 0);
   let locationValue = 0;
-  const charged = new Map<number, { value: number; line: Map<number, number>; depth: number }>();
+  // Keyed by function key, not id: importers may give one function several ids (one per line).
+  const charged = new Map<
+    string,
+    { fnId: number; value: number; line: Map<number, number>; depth: number }
+  >();
   const paths = new Map<string, { value: number; names: string[]; entry: number; entryLine: number }>();
   for (let s = 0; s < flat.frames.length; s++) {
     const frames = flat.frames[s];
     const o = frames.findIndex((f) => flat.keys[f - 1] === key);
-    if (o < 0) continue;
+    if (o < 0 || (atLine > 0 && flat.lines[s][o] !== atLine)) continue;
     const value = flat.values[s];
     locationValue += value;
     // Time under an own frame deeper than the location (a helper, a callback) is that frame's.
@@ -136,27 +160,29 @@ export function traceHotspot(
     const b = blamedIndex(p, frames, end, origins);
     if (b < 0) continue;
     const fnId = frames[b];
-    const e = charged.get(fnId) ?? { value: 0, line: new Map(), depth: 1 };
+    const fk = flat.keys[fnId - 1];
+    const e = charged.get(fk) ?? { fnId, value: 0, line: new Map(), depth: 1 };
     e.value += value;
     const line = flat.lines[s][b];
     e.line.set(line, (e.line.get(line) ?? 0) + value);
     let depth = 0;
-    for (let i = 0; i < frames.length; i++) if (frames[i] === fnId) depth++;
+    for (let i = 0; i < frames.length; i++) if (flat.keys[frames[i] - 1] === fk) depth++;
     e.depth = Math.max(e.depth, depth);
-    charged.set(fnId, e);
+    charged.set(fk, e);
     const names: string[] = [];
     for (let i = frames.length - 1; i >= b; i--) names.push(p.functions[frames[i] - 1].name);
-    const pk = `${fnId}\u0000${names.join('\u0000')}`;
+    const pk = `${fk}\u0001${names.join('\u0000')}`;
     const path = paths.get(pk);
     if (path) path.value += value;
     else paths.set(pk, { value, names, entry: frames[end - 1], entryLine: flat.lines[s][end - 1] });
   }
   const best = [...charged].sort((a, b) => b[1].value - a[1].value)[0];
   if (!best || locationValue === 0 || best[1].value / locationValue < MIN_HOTSPOT_SHARE) return undefined;
-  const [fnId, e] = best;
+  const [fk, e] = best;
+  const fnId = e.fnId;
   const fn = p.functions[fnId - 1];
   const heaviest = [...paths.entries()]
-    .filter(([k]) => k.startsWith(`${fnId}\u0000`))
+    .filter(([k]) => k.startsWith(`${fk}\u0001`))
     .sort((a, b) => b[1].value - a[1].value)[0][1];
   const line = [...e.line].filter(([l]) => l > 0).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
   const pkg = packageOfFrame(fn.name, fn.filename);
@@ -169,7 +195,7 @@ export function traceHotspot(
     ...(pkg ? { package: pkg.name } : {}),
     ...(pkg?.version ? { version: pkg.version } : {}),
     share: Math.round((e.value / locationValue) * 10000) / 10000,
-    ...(entryFn && heaviest.entry !== fnId
+    ...(entryFn && flat.keys[heaviest.entry - 1] !== fk
       ? { entry: { function: entryFn.name, file: entryFn.filename, line: heaviest.entryLine } }
       : {}),
   };
