@@ -122,11 +122,24 @@ function lineFilter(flat: Flat, key: string, line: number): number {
   return 0;
 }
 
+/** DOMINANT_SHARE: a frame on the dominant path holds at least this share of the location. */
+const DOMINANT_SHARE = 0.5;
+
+/** Hit is one sample through the location: its index, the location's own end, the chosen frame. */
+interface Hit {
+  s: number;
+  end: number;
+  at: number;
+}
+
 /**
- * traceHotspot finds the hotspot below the own function `location` (name + file) in a view:
- * every sample through the location is charged to one frame below the innermost own frame
- * (see blamedIndex); the frame charged most is the hotspot. Undefined when the location's time
- * is its own (no frame outside the program holds MIN_HOTSPOT_SHARE of it).
+ * traceHotspot finds the hotspot below the own function `location` (name + file, and line when
+ * frames carry lines) in a view. It follows the dominant path down from the location (each
+ * step the callee holding at least DOMINANT_SHARE of the location's value) and names its deepest
+ * dependency frame (runtime builtins a library calls are its doing), else its deepest frame:
+ * regexec -> re_search_internal -> check_arrival names check_arrival, not one of the many leaves.
+ * Without a dominant path, the frame that most samples are charged to (blamedIndex) is named
+ * when it holds MIN_HOTSPOT_SHARE. Undefined when the location's time is its own.
  */
 export function traceHotspot(
   view: SampleView,
@@ -138,18 +151,12 @@ export function traceHotspot(
   const key = functionKey(location.function, location.file);
   const atLine = lineFilter(flat, key, location.line ?? 0);
   let locationValue = 0;
-  // Keyed by function key, not id: importers may give one function several ids (one per line).
-  const charged = new Map<
-    string,
-    { fnId: number; value: number; line: Map<number, number>; depth: number }
-  >();
-  const paths = new Map<string, { value: number; names: string[]; entry: number; entryLine: number }>();
+  const through: Hit[] = [];
   for (let s = 0; s < flat.frames.length; s++) {
     const frames = flat.frames[s];
     const o = frames.findIndex((f) => flat.keys[f - 1] === key);
     if (o < 0 || (atLine > 0 && flat.lines[s][o] !== atLine)) continue;
-    const value = flat.values[s];
-    locationValue += value;
+    locationValue += flat.values[s];
     // Time under an own frame deeper than the location (a helper, a callback) is that frame's.
     let end = o;
     for (let i = 0; i < o; i++)
@@ -157,36 +164,120 @@ export function traceHotspot(
         end = i;
         break;
       }
-    const b = blamedIndex(p, frames, end, origins);
-    if (b < 0) continue;
-    const fnId = frames[b];
-    const fk = flat.keys[fnId - 1];
-    const e = charged.get(fk) ?? { fnId, value: 0, line: new Map(), depth: 1 };
-    e.value += value;
-    const line = flat.lines[s][b];
-    e.line.set(line, (e.line.get(line) ?? 0) + value);
-    let depth = 0;
-    for (let i = 0; i < frames.length; i++) if (flat.keys[frames[i] - 1] === fk) depth++;
-    e.depth = Math.max(e.depth, depth);
-    charged.set(fk, e);
-    const names: string[] = [];
-    for (let i = frames.length - 1; i >= b; i--) names.push(p.functions[frames[i] - 1].name);
-    const pk = `${fk}\u0001${names.join('\u0000')}`;
-    const path = paths.get(pk);
-    if (path) path.value += value;
-    else paths.set(pk, { value, names, entry: frames[end - 1], entryLine: flat.lines[s][end - 1] });
+    if (end > 0) through.push({ s, end, at: -1 });
   }
-  const best = [...charged].sort((a, b) => b[1].value - a[1].value)[0];
-  if (!best || locationValue === 0 || best[1].value / locationValue < MIN_HOTSPOT_SHARE) return undefined;
-  const [fk, e] = best;
-  const fnId = e.fnId;
+  if (locationValue === 0) return undefined;
+  const chosen =
+    dominantHotspot(p, flat, origins, through, locationValue) ??
+    chargedHotspot(p, flat, origins, through, locationValue);
+  if (!chosen) return undefined;
+  return describe(p, flat, origins, chosen.fk, chosen.hits, locationValue);
+}
+
+function sumOf(flat: Flat, hits: Hit[]): number {
+  let v = 0;
+  for (const h of hits) v += flat.values[h.s];
+  return v;
+}
+
+function dominantHotspot(
+  p: Profile,
+  flat: Flat,
+  origins: Array<HotspotOrigin | undefined>,
+  through: Hit[],
+  locationValue: number,
+): { fk: string; hits: Hit[] } | undefined {
+  const path: Array<{ fk: string; hits: Hit[]; dependency: boolean }> = [];
+  let cur = through;
+  for (let k = 0; cur.length > 0; k++) {
+    const groups = new Map<string, Hit[]>();
+    for (const h of cur) {
+      const i = h.end - 1 - k;
+      if (i < 0) continue;
+      const fk = flat.keys[flat.frames[h.s][i] - 1];
+      const list = groups.get(fk) ?? [];
+      list.push({ ...h, at: i });
+      groups.set(fk, list);
+    }
+    let best: [string, Hit[], number] | undefined;
+    for (const [fk, hits] of groups) {
+      const v = sumOf(flat, hits);
+      if (!best || v > best[2]) best = [fk, hits, v];
+    }
+    if (!best || best[2] < DOMINANT_SHARE * locationValue) break;
+    const fnId = flat.frames[best[1][0].s][best[1][0].at];
+    if (NO_FUNCTION.test(p.functions[fnId - 1].name)) break;
+    path.push({ fk: best[0], hits: best[1], dependency: origins[fnId - 1] === 'dependency' });
+    cur = best[1];
+  }
+  const pick = [...path].reverse().find((n) => n.dependency) ?? path[path.length - 1];
+  return pick ? { fk: pick.fk, hits: pick.hits } : undefined;
+}
+
+// Pseudo-frames name no code: V8's (program), perf's [unknown] module frames are kept.
+const NO_FUNCTION = /^\((program|idle|root)\)$/;
+
+function chargedHotspot(
+  p: Profile,
+  flat: Flat,
+  origins: Array<HotspotOrigin | undefined>,
+  through: Hit[],
+  locationValue: number,
+): { fk: string; hits: Hit[] } | undefined {
+  const charged = new Map<string, Hit[]>();
+  for (const h of through) {
+    const b = blamedIndex(p, flat.frames[h.s], h.end, origins);
+    if (b < 0) continue;
+    const fk = flat.keys[flat.frames[h.s][b] - 1];
+    const list = charged.get(fk) ?? [];
+    list.push({ ...h, at: b });
+    charged.set(fk, list);
+  }
+  let best: [string, Hit[], number] | undefined;
+  for (const [fk, hits] of charged) {
+    const v = sumOf(flat, hits);
+    if (!best || v > best[2]) best = [fk, hits, v];
+  }
+  if (!best || best[2] / locationValue < MIN_HOTSPOT_SHARE) return undefined;
+  return { fk: best[0], hits: best[1] };
+}
+
+/** describe turns the chosen frame's samples into the hotspot, its stack and recursion depth. */
+function describe(
+  p: Profile,
+  flat: Flat,
+  origins: Array<HotspotOrigin | undefined>,
+  fk: string,
+  hits: Hit[],
+  locationValue: number,
+): HotspotTrace {
+  const value = sumOf(flat, hits);
+  const lines = new Map<number, number>();
+  const paths = new Map<string, { value: number; names: string[]; hit: Hit }>();
+  let maxDepth = 1;
+  for (const h of hits) {
+    const frames = flat.frames[h.s];
+    const v = flat.values[h.s];
+    const line = flat.lines[h.s][h.at];
+    lines.set(line, (lines.get(line) ?? 0) + v);
+    let depth = 0;
+    for (const f of frames) if (flat.keys[f - 1] === fk) depth++;
+    maxDepth = Math.max(maxDepth, depth);
+    const names: string[] = [];
+    for (let i = frames.length - 1; i >= h.at; i--) names.push(p.functions[frames[i] - 1].name);
+    const pk = names.join('\u0000');
+    const e = paths.get(pk);
+    if (e) e.value += v;
+    else paths.set(pk, { value: v, names, hit: h });
+  }
+  const heaviest = [...paths.values()].sort((a, b) => b.value - a.value)[0];
+  const fnId = flat.frames[heaviest.hit.s][heaviest.hit.at];
   const fn = p.functions[fnId - 1];
-  const heaviest = [...paths.entries()]
-    .filter(([k]) => k.startsWith(`${fk}\u0001`))
-    .sort((a, b) => b[1].value - a[1].value)[0][1];
-  const line = [...e.line].filter(([l]) => l > 0).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+  const entryIndex = heaviest.hit.end - 1;
+  const entryId = flat.frames[heaviest.hit.s][entryIndex];
+  const entryFn = p.functions[entryId - 1];
+  const line = [...lines].filter(([l]) => l > 0).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
   const pkg = packageOfFrame(fn.name, fn.filename);
-  const entryFn = p.functions[heaviest.entry - 1];
   const hotspot: FindingHotspot = {
     function: fn.name,
     file: fn.filename,
@@ -194,10 +285,16 @@ export function traceHotspot(
     origin: origins[fnId - 1] ?? 'runtime',
     ...(pkg ? { package: pkg.name } : {}),
     ...(pkg?.version ? { version: pkg.version } : {}),
-    share: Math.round((e.value / locationValue) * 10000) / 10000,
-    ...(entryFn && flat.keys[heaviest.entry - 1] !== fk
-      ? { entry: { function: entryFn.name, file: entryFn.filename, line: heaviest.entryLine } }
+    share: Math.round((value / locationValue) * 10000) / 10000,
+    ...(flat.keys[entryId - 1] !== fk
+      ? {
+          entry: {
+            function: entryFn.name,
+            file: entryFn.filename,
+            line: flat.lines[heaviest.hit.s][entryIndex],
+          },
+        }
       : {}),
   };
-  return { hotspot, stack: heaviest.names, locationValue, maxDepth: e.depth };
+  return { hotspot, stack: heaviest.names, locationValue, maxDepth };
 }

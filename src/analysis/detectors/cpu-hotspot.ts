@@ -1,4 +1,5 @@
 import { ownLines } from '../features/own-lines.js';
+import { withoutStartup } from '../features/startup-frames.js';
 import { pct } from '../findings.js';
 import { functionKey } from '../function-shares.js';
 import { type HotspotTrace, traceHotspot } from '../hotspot.js';
@@ -18,8 +19,9 @@ const MAX_HOTSPOTS = 3;
 export const cpuHotspot: Detector = {
   id: 'cpu-hotspot',
   detect(input, ctx) {
-    const view = input.views.find((v) => v.kind === 'cpu');
-    if (!view || view.total === 0) return [];
+    const all = input.views.find((v) => v.kind === 'cpu');
+    if (!all || all.total === 0) return [];
+    const view = withoutStartup(all);
     const byFn = new Map<
       string,
       { fn: string; file: string; value: number; self: number; lines: Map<number, number> }
