@@ -5,6 +5,11 @@ import { traceHotspot } from '../hotspot.js';
 import { absoluteEvidence } from '../patterns/match.js';
 import { type Detector, ladder, makeFinding } from './detector.js';
 
+// Regex engines whose backtracking shows as recursion: V8's irregexp, java.util.regex, PCRE's
+// match(), Python's _sre, std::regex's executor.
+const REGEX_ENGINE =
+  /^RegExp: |java[./]util[./]regex[./]|^(pcre2?_|match$|sre_|_sre|SRE\()|std::__detail::_Executor/;
+
 /** MIN_DEPTH: a library function this deep in its own recursion is expanding, not iterating. */
 const MIN_DEPTH = 24;
 /** MIN_SHARE: the recursion must carry this share of CPU to matter. */
@@ -40,11 +45,14 @@ export const superlinearRecursion: Detector = {
       const share = (h.share * e.value) / all.total;
       if (share < MIN_SHARE) continue;
       const pkg = h.package ? ` (${h.package}${h.version ? `@${h.version}` : ''})` : '';
+      const regex = REGEX_ENGINE.test(h.function) || trace.stack.some((n) => REGEX_ENGINE.test(n));
       const f = makeFinding(
         {
-          patternId: 'superlinear-recursion',
-          category: 'algorithmic',
-          title: `Super-linear blow-up: ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`,
+          patternId: regex ? 'regex-backtracking' : 'superlinear-recursion',
+          category: regex ? 'regex' : 'algorithmic',
+          title: regex
+            ? `Regex backtracking: the matcher ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`
+            : `Super-linear blow-up: ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`,
           severity: ladder(
             share,
             [
