@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { diagnoseProfile } from '../../src/analysis/diagnose.js';
 import { packageOfFrame } from '../../src/analysis/frame-package.js';
+import { compareVersions } from '../../src/analysis/patterns/package-fixes.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
 import type { Profile } from '../../src/model/profile.js';
 
@@ -191,4 +192,24 @@ test('packageOfFrame reads dist-info metadata and Java package names', () => {
     name: 'python-stdlib',
     version: '3.11',
   });
+});
+
+test('a hotspot in a package version with a known fix gets upgrade advice from the KB', () => {
+  const dir = fakeNodeModules('ms', '0.7.0');
+  const p = build([
+    [
+      [
+        { name: 'parseTimeouts', file: '/srv/app/config.js', line: 4 },
+        { name: 'module.exports', file: `${dir}/index.js`, line: 24 },
+        { name: 'parse', file: `${dir}/index.js`, line: 40 },
+      ],
+      900 * ms,
+    ],
+  ]);
+  const top = diagnoseProfile(p, busy).findings[0];
+  assert.equal(top.hotspot?.version, '0.7.0');
+  assert.match(top.suggestions[0], /^Upgrade ms from 0\.7\.0 to 0\.7\.1 or later/);
+  assert.ok(top.references.some((r) => /CVE-2015-8315/.test(r)));
+  assert.equal(compareVersions('2.36-9+deb12u14', '2.36-10'), -1);
+  assert.equal(compareVersions('1.10.0', '1.9.3'), 1);
 });
