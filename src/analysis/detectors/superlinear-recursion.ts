@@ -34,10 +34,17 @@ export const superlinearRecursion: Detector = {
     const all = input.views.find((v) => v.kind === 'cpu');
     if (!all || all.total === 0) return [];
     const view = withoutStartup(all);
-    const byFn = new Map<string, { fn: string; file: string; value: number }>();
+    const byFn = new Map<
+      string,
+      { fn: string; file: string; value: number; line: number; lineValue: number }
+    >();
     for (const l of ownLines(view.profile)) {
-      const e = byFn.get(l.key) ?? { fn: l.function, file: l.file, value: 0 };
+      const e = byFn.get(l.key) ?? { fn: l.function, file: l.file, value: 0, line: 0, lineValue: 0 };
       e.value += l.value;
+      if (l.line > 0 && l.value > e.lineValue) {
+        e.line = l.line;
+        e.lineValue = l.value;
+      }
       byFn.set(l.key, e);
     }
     const src = input.sourceOf.cpu ?? 'profile';
@@ -75,7 +82,7 @@ export const superlinearRecursion: Detector = {
             'low',
           ),
           confidence: regex ? 0.85 : 0.7,
-          location: { function: e.fn, file: e.file, line: 0 },
+          location: { function: e.fn, file: e.file, line: e.line },
           stack: trace.stack,
           evidence: {
             cpu_share: { value: pct(share), unit: '%', source: src },
