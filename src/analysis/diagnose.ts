@@ -1,5 +1,6 @@
 import { splitEmbeddedFileNames } from '../model/embedded-frames.js';
 import type { Profile } from '../model/profile.js';
+import { attachHotspots } from './attach-hotspots.js';
 import { classify } from './classify.js';
 import { DETECTORS } from './detectors/index.js';
 import type { DiagnosisInput } from './features/diagnosis-input.js';
@@ -8,6 +9,7 @@ import { diagnosisInputOfProfile } from './features.js';
 import { type Classification, type Finding, rankFindings } from './findings.js';
 import { loadPatterns } from './patterns/loader.js';
 import { matchPattern } from './patterns/match.js';
+import { builtinPackageFixes, type PackageFix } from './patterns/package-fixes.js';
 import type { Pattern } from './patterns/schema.js';
 
 /** Diagnosis is the classification and the ranked findings of one input. */
@@ -19,6 +21,8 @@ export interface Diagnosis {
 /** DiagnoseOptions: the patterns to use (default: the built-in knowledge base) and verify hint. */
 export interface DiagnoseOptions {
   patterns?: Pattern[];
+  /** packageFixes: known performance fixes by package version (default: the built-in list). */
+  packageFixes?: PackageFix[];
   verifyHint?: string;
 }
 
@@ -33,7 +37,7 @@ export function diagnose(input: DiagnosisInput, options: DiagnoseOptions = {}): 
   const found: Finding[] = [];
   for (const p of patterns) found.push(...matchPattern(p, input, { verifyHint }));
   for (const d of DETECTORS) found.push(...d.detect(input, { verifyHint }));
-  const findings = rankFindings(found);
+  const findings = attachHotspots(rankFindings(found), input, options.packageFixes ?? builtinPackageFixes());
   return { classification: classify(input, findings), findings };
 }
 
