@@ -1,5 +1,6 @@
 import { splitEmbeddedFileNames } from '../model/embedded-frames.js';
 import type { Profile } from '../model/profile.js';
+import { attachHotspots } from './attach-hotspots.js';
 import { classify } from './classify.js';
 import { DETECTORS } from './detectors/index.js';
 import type { DiagnosisInput } from './features/diagnosis-input.js';
@@ -33,7 +34,7 @@ export function diagnose(input: DiagnosisInput, options: DiagnoseOptions = {}): 
   const found: Finding[] = [];
   for (const p of patterns) found.push(...matchPattern(p, input, { verifyHint }));
   for (const d of DETECTORS) found.push(...d.detect(input, { verifyHint }));
-  const findings = rankFindings(found);
+  const findings = attachHotspots(rankFindings(found), input);
   return { classification: classify(input, findings), findings };
 }
 

@@ -71,6 +71,8 @@ export interface EvidenceValue {
 /** Evidence is named numbers; keys read as sentences in reports (`self_cpu_share`). */
 export type Evidence = Record<string, EvidenceValue>;
 
+import type { FindingHotspot } from './hotspot.js';
+
 /** FindingLocation is the program's own frame responsible (line 0 when unknown). */
 export interface FindingLocation {
   function: string;
@@ -103,7 +105,12 @@ export interface Finding {
   /** confidence 0..1 that the diagnosis is right (not that it matters: that is severity). */
   confidence: number;
   location: FindingLocation;
-  /** stack: root..leaf, the heaviest path through the location to the expensive frame. */
+  /**
+   * hotspot: where below `location` the time is spent when that is outside the program (a
+   * dependency, the runtime, a native library, the kernel), with its package and version.
+   */
+  hotspot?: FindingHotspot;
+  /** stack: root..leaf, the heaviest path through the location down to the hotspot. */
   stack: string[];
   evidence: Evidence;
   /** description explains the mechanism (why this is slow). */

@@ -1,6 +1,8 @@
 import { ownLines } from '../features/own-lines.js';
+import { withoutStartup } from '../features/startup-frames.js';
 import { pct } from '../findings.js';
 import { functionKey } from '../function-shares.js';
+import { type HotspotTrace, traceHotspot } from '../hotspot.js';
 import { absoluteEvidence } from '../patterns/match.js';
 import { heaviestPath } from '../profile-diff.js';
 import { type Detector, ladder, makeFinding } from './detector.js';
@@ -17,8 +19,9 @@ const MAX_HOTSPOTS = 3;
 export const cpuHotspot: Detector = {
   id: 'cpu-hotspot',
   detect(input, ctx) {
-    const view = input.views.find((v) => v.kind === 'cpu');
-    if (!view || view.total === 0) return [];
+    const all = input.views.find((v) => v.kind === 'cpu');
+    if (!all || all.total === 0) return [];
+    const view = withoutStartup(all);
     const byFn = new Map<
       string,
       { fn: string; file: string; value: number; self: number; lines: Map<number, number> }
@@ -52,22 +55,43 @@ export const cpuHotspot: Detector = {
         const line =
           known.length > 0 ? known.sort((a, b) => b[1] - a[1])[0][0] : input.sources.startOf(e.file, e.fn, 0);
         const hotLine = e.lines.get(line) ?? 0;
+        const trace = traceHotspot(view, { function: e.fn, file: e.file, line });
+        const severity = idle
+          ? 'info'
+          : ladder(
+              share,
+              [
+                [0.6, 'high'],
+                [0.3, 'medium'],
+                [0.15, 'low'],
+              ],
+              'info',
+            );
+        if (trace && isDependencyHotspot(trace)) {
+          const f = makeFinding(
+            {
+              ...dependencyHotspotParts(e.fn, trace),
+              severity,
+              confidence: 0.9,
+              location: { function: e.fn, file: e.file, line },
+              stack: trace.stack,
+              evidence: {
+                cpu_share: { value: pct(share), unit: '%', source: src },
+                hotspot_share_of_caller: { value: pct(trace.hotspot.share), unit: '%', source: src },
+                ...absoluteEvidence('cpu', view.unit, e.value, src),
+              },
+              share,
+            },
+            ctx,
+          );
+          return { ...f, hotspot: trace.hotspot };
+        }
         return makeFinding(
           {
             patternId: 'cpu-hotspot',
             category: 'cpu-hotspot',
             title: `CPU hotspot in ${e.fn}`,
-            severity: idle
-              ? 'info'
-              : ladder(
-                  share,
-                  [
-                    [0.6, 'high'],
-                    [0.3, 'medium'],
-                    [0.15, 'low'],
-                  ],
-                  'info',
-                ),
+            severity,
             confidence: 0.9,
             location: { function: e.fn, file: e.file, line },
             stack: heaviestPath(view.profile, 0, functionKey(e.fn, e.file)).stack,
@@ -91,3 +115,39 @@ export const cpuHotspot: Detector = {
       });
   },
 };
+
+/** DEPENDENCY_SHARE: the hotspot must hold this share of its caller to be "the" cost. */
+const DEPENDENCY_SHARE = 0.5;
+
+// Pseudo-frames and GC are no library function a user could call less or upgrade.
+const NOT_A_FUNCTION = /^\((program|idle|root|garbage collector)\)$|^\[[^\]]*\]$/;
+
+/**
+ * isDependencyHotspot: most of the own function's time is in one function of a library or the
+ * runtime's library code (stdlib, JDK classes, the C library), not in the kernel or a GC.
+ */
+function isDependencyHotspot(trace: HotspotTrace): boolean {
+  const h = trace.hotspot;
+  return h.share >= DEPENDENCY_SHARE && h.origin !== 'kernel' && !NOT_A_FUNCTION.test(h.function);
+}
+
+/** dependencyHotspotParts words the finding after the library function and its package. */
+function dependencyHotspotParts(caller: string, trace: HotspotTrace) {
+  const h = trace.hotspot;
+  const pkg = h.package ? ` (${h.package}${h.version ? `@${h.version}` : ''})` : '';
+  const via = h.entry ? `, entered through ${h.entry.function}` : '';
+  return {
+    patternId: 'dependency-hotspot',
+    category: 'cpu-hotspot' as const,
+    title: `CPU hotspot in ${h.function}${pkg}, called from ${caller}`,
+    description: `${Math.round(h.share * 100)}% of ${caller}'s CPU time is spent in ${h.function}${pkg}${via}: code the program calls but does not contain. The fix is in how it is called (how often, with what input) or in the library's version.`,
+    suggestions: [
+      h.package
+        ? `Check ${h.package}'s changelog and issue tracker for performance fixes in ${h.function} and upgrade${h.version ? ` from ${h.version}` : ''} if one applies.`
+        : `Check whether a newer version of the code providing ${h.function} fixes its cost.`,
+      `Avoid the input that makes ${h.function} slow: bound its size, validate or pre-filter it before the call.`,
+      `Call ${h.function} less: cache its result, hoist it out of the loop in ${caller}, or use a cheaper API of the library for the same job.`,
+    ],
+    verify: `${h.function}'s share of CPU under ${caller} should drop in a new run.`,
+  };
+}

@@ -4,9 +4,12 @@ import { viewOf } from '../features/diagnosis-input.js';
 import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
 import { runtimeOfFrame } from '../features/runtimes.js';
 import type { SampleView } from '../features/sample-views.js';
+import { isModuleLoaderFrame, isStartupSample } from '../features/startup-frames.js';
 import { type Evidence, type Finding, findingId, impactOf, pct, type Severity } from '../findings.js';
-import { frameOrigin, functionOrigins } from '../frame-origin.js';
+import { frameOrigin, functionOrigins, type HotspotOrigin, hotspotOrigin } from '../frame-origin.js';
+import { packageOfFrame } from '../frame-package.js';
 import { functionKey } from '../function-shares.js';
+import type { FindingHotspot } from '../hotspot.js';
 import type { FrameMatcher, Pattern, Range } from './schema.js';
 
 /** MAX_FINDINGS_PER_PATTERN: one pattern reports at most this many call sites. */
@@ -23,6 +26,10 @@ interface FlatView {
   /** named: own and not an anonymous function (callbacks are credited to their named caller). */
   named: boolean[];
   keys: string[];
+  /** startup: the sample loads a module for the program (see isStartupSample). */
+  startup: boolean[];
+  /** origins: hotspotOrigin of each function, undefined for the program's own. */
+  origins: Array<HotspotOrigin | undefined>;
 }
 
 /**
@@ -66,7 +73,12 @@ function flatten(view: SampleView): FlatView {
   const own = functionOrigins(p.functions).map((o) => o === 'own');
   const keys = p.functions.map((fn) => functionKey(fn.name, fn.filename));
   const named = p.functions.map((fn, i) => own[i] && fn.name !== '(anonymous)');
-  const flat = { view, frames, lines, values, own, named, keys };
+  const origins = p.functions.map((fn, i) =>
+    own[i] ? undefined : (hotspotOrigin(fn.name, fn.filename) ?? 'runtime'),
+  );
+  const loader = p.functions.map((fn) => isModuleLoaderFrame(fn.name, fn.filename));
+  const startup = frames.map((f) => isStartupSample(f, own, loader));
+  const flat = { view, frames, lines, values, own, named, keys, origins, startup };
   flatCache.set(p, flat);
   return flat;
 }
@@ -95,6 +107,18 @@ interface Group {
   bySource: number;
   byLine: Map<number, number>;
   paths: Map<string, { value: number; names: string[] }>;
+  /** hot: value per library/runtime frame the matches were charged to (see hotIndex). */
+  hot: Map<string, { fnId: number; value: number; line: Map<number, number> }>;
+}
+
+/**
+ * hotIndex: the frame a matched sample's time is charged to, for the finding's hotspot: the
+ * deepest dependency frame between the match and the responsible own frame (the library that
+ * made the expensive call), else the matched frame itself; -1 when the match is own code.
+ */
+function hotIndex(flat: FlatView, frames: number[], m: number, a: number): number {
+  for (let i = m; i < a; i++) if (flat.origins[frames[i] - 1] === 'dependency') return i;
+  return flat.origins[frames[m] - 1] !== undefined ? m : -1;
 }
 
 /**
@@ -204,11 +228,23 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
   for (let s = 0; s < flat.frames.length; s++) {
     const frames = flat.frames[s];
     const value = flat.values[s];
-    if (value === 0 || frames.length === 0) continue;
+    if (value === 0 || frames.length === 0 || flat.startup[s]) continue;
     if (exclude && frames.some((f) => exclude[f - 1])) continue;
     let m = frames.findIndex((f) => match[f - 1]);
     let weight = 1;
     let bySource = false;
+    if (m < 0 && weigh && flat.origins[frames[0] - 1] === 'dependency') {
+      // The expensive call was made inside a library (a C builtin called from its line, a
+      // sleep in its retry helper): the library's executing line is the evidence. Only exact
+      // lines count here, never a whole-body guess, and only third-party code: the stdlib's
+      // waiting machinery (threading's acquire under join) is not the program's choice.
+      const w = weigh(frames[0], flat.lines[s][0], true);
+      if (w.weight > 0 && !w.coarse) {
+        m = 0;
+        weight = w.weight;
+        bySource = true;
+      }
+    }
     if (m < 0 && weigh) {
       const o = frames.findIndex((f) => flat.own[f - 1]);
       if (o < 0) continue;
@@ -232,7 +268,15 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
     const key = flat.keys[frames[a] - 1];
     let g = groups.get(key);
     if (!g) {
-      g = { fnId: frames[a], total: 0, self: 0, bySource: 0, byLine: new Map(), paths: new Map() };
+      g = {
+        fnId: frames[a],
+        total: 0,
+        self: 0,
+        bySource: 0,
+        byLine: new Map(),
+        paths: new Map(),
+        hot: new Map(),
+      };
       groups.set(key, g);
     }
     g.total += v;
@@ -240,6 +284,14 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
     if (bySource) g.bySource += v;
     const line = flat.lines[s][a];
     g.byLine.set(line, (g.byLine.get(line) ?? 0) + v);
+    const h = hotIndex(flat, frames, m, a);
+    if (h >= 0) {
+      const hk = flat.keys[frames[h] - 1];
+      const e = g.hot.get(hk) ?? { fnId: frames[h], value: 0, line: new Map() };
+      e.value += v;
+      e.line.set(flat.lines[s][h], (e.line.get(flat.lines[s][h]) ?? 0) + v);
+      g.hot.set(hk, e);
+    }
     const names: string[] = [];
     for (let i = frames.length - 1; i >= m; i--) names.push(p.functions[frames[i] - 1].name);
     const pk = names.join('\u0000');
@@ -329,6 +381,7 @@ function groupFinding(
   if (view.unit === 'nanoseconds' && g.total < 50e6) confidence *= 0.8;
   confidence = Math.round(confidence * 100) / 100;
   const location = { function: fn.name, file: fn.filename, line };
+  const hotspot = hotspotOfGroup(g, p, flatten(view));
   return {
     id: findingId(pattern.id, location),
     pattern_id: pattern.id,
@@ -337,6 +390,7 @@ function groupFinding(
     severity,
     confidence,
     location,
+    ...(hotspot ? { hotspot } : {}),
     stack,
     evidence,
     description: pattern.description,
@@ -344,6 +398,24 @@ function groupFinding(
     verify: `${pattern.verify} ${gc.options.verifyHint}`.trim(),
     references: pattern.references,
     impact: impactOf(share, confidence, severity),
+  };
+}
+
+/** hotspotOfGroup names the library or runtime frame most of a group's matches were charged to. */
+function hotspotOfGroup(g: Group, p: Profile, fv: FlatView): FindingHotspot | undefined {
+  const best = [...g.hot.values()].sort((x, y) => y.value - x.value)[0];
+  if (!best || g.total === 0) return undefined;
+  const fn = p.functions[best.fnId - 1];
+  const pkg = packageOfFrame(fn.name, fn.filename);
+  const line = [...best.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
+  return {
+    function: fn.name,
+    file: fn.filename,
+    line,
+    origin: fv.origins[best.fnId - 1] ?? 'runtime',
+    ...(pkg ? { package: pkg.name } : {}),
+    ...(pkg?.version ? { version: pkg.version } : {}),
+    share: Math.round((best.value / g.total) * 10000) / 10000,
   };
 }
 
