@@ -165,12 +165,13 @@ function runAutoprof(outDir: string, target: string[]): Promise<{ status: number
 /**
  * namesFunction accepts qualified and decorated frame names: `Class.fn`, `fn (file.js:3)`,
  * `java.util.regex.Pattern$Loop.match` for `java.util.regex.Pattern`, `cs.get.hwb` for `hwb`;
- * it rejects a longer identifier (`parseRange` does not name `parse`).
+ * it rejects a longer identifier (`parseRange` does not name `parse`). JVM frames may use the
+ * class file's internal form (`java/util/regex/Pattern`), so `/` reads as `.`.
  */
 function namesFunction(frame: string | undefined, fn: string): boolean {
   if (!frame || !fn) return false;
   const escaped = fn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(frame);
+  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(frame.replaceAll('/', '.'));
 }
 
 /** framesOf lists every frame a finding names: location, hotspot and its entry, the stack. */
@@ -289,9 +290,10 @@ test(`real-world fixtures (${selected.length} programs, ${CONCURRENCY} at a time
       // A known miss stays visible as a TODO (reported, not failing) until the analysis gets it
       // right; the scorecard counts it as wrong either way.
       return t.test(name, c.knownMiss ? { todo: c.knownMiss } : {}, async (st) => {
-        // Profiles are samples: a wrong verdict gets one more run, and the scorecard lists it.
+        // Profiles are samples: a wrong verdict gets one more run, and the scorecard lists it. A known
+        // miss gets one run only: it is reported either way, and the suite's time goes to live cases.
         let outcome = await diagnoseCase(c, prepared.vars, 1);
-        if (outcome.verdict !== 'right') {
+        if (outcome.verdict !== 'right' && !c.knownMiss) {
           const first = outcome;
           outcome = await diagnoseCase(c, prepared.vars, 2);
           outcome.detail = `${outcome.detail} [retried after: ${first.verdict}: ${first.detail}]`;
