@@ -6,6 +6,7 @@ import { gcShare } from './gc-share.js';
 import { memoryGrowth } from './memory-growth.js';
 import { offCpuWaits } from './off-cpu.js';
 import { subprocessSpawn } from './subprocess-spawn.js';
+import { superlinearRecursion } from './superlinear-recursion.js';
 import { threadStates } from './thread-states.js';
 
 /** DETECTORS are the code detectors run on every diagnosis, in no particular order. */
@@ -18,4 +19,5 @@ export const DETECTORS: readonly Detector[] = [
   offCpuWaits,
   subprocessSpawn,
   callOverhead,
+  superlinearRecursion,
 ];

@@ -1,6 +1,7 @@
 import type { Profile } from '../../model/profile.js';
 import type { DiagnosisInput } from '../features/diagnosis-input.js';
 import { viewOf } from '../features/diagnosis-input.js';
+import { isJoinWaitFrame } from '../features/join-wait-frames.js';
 import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
 import { runtimeOfFrame } from '../features/runtimes.js';
 import type { SampleView } from '../features/sample-views.js';
@@ -90,6 +91,18 @@ function frameMatches(m: FrameMatcher, name: string, file: string): boolean {
   return true;
 }
 
+/**
+ * exclusionMask marks the frames whose samples a pattern never counts: its own exclude_frames,
+ * and for lock contention a thread waiting for its own threads or tasks (isJoinWaitFrame), which
+ * waits by design.
+ */
+function exclusionMask(p: Profile, pattern: Pattern): boolean[] | undefined {
+  const own =
+    pattern.condition.excludeFrames.length > 0 ? functionMask(p, pattern.condition.excludeFrames) : undefined;
+  if (pattern.category !== 'lock-contention') return own;
+  return p.functions.map((fn, i) => (own?.[i] ?? false) || isJoinWaitFrame(fn.name, fn.filename));
+}
+
 /** functionMask marks the function ids any matcher accepts. */
 function functionMask(p: Profile, matchers: FrameMatcher[]): boolean[] {
   return p.functions.map((fn) => matchers.some((m) => frameMatches(m, fn.name, fn.filename)));
@@ -114,11 +127,14 @@ interface Group {
 /**
  * hotIndex: the frame a matched sample's time is charged to, for the finding's hotspot: the
  * deepest dependency frame between the match and the responsible own frame (the library that
- * made the expensive call), else the matched frame itself; -1 when the match is own code.
+ * made the expensive call), else the outermost matched frame (the API the program called:
+ * regexec, not one of the engine's many internal leaves); -1 when the match is own code.
  */
-function hotIndex(flat: FlatView, frames: number[], m: number, a: number): number {
+function hotIndex(flat: FlatView, match: boolean[], frames: number[], m: number, a: number): number {
   for (let i = m; i < a; i++) if (flat.origins[frames[i] - 1] === 'dependency') return i;
-  return flat.origins[frames[m] - 1] !== undefined ? m : -1;
+  let outer = m;
+  for (let i = m + 1; i < a; i++) if (match[frames[i] - 1]) outer = i;
+  return flat.origins[frames[outer] - 1] !== undefined ? outer : -1;
 }
 
 /**
@@ -218,7 +234,7 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
   const flat = flatten(view);
   const p = view.profile;
   const match = functionMask(p, c.frames);
-  const exclude = c.excludeFrames.length > 0 ? functionMask(p, c.excludeFrames) : undefined;
+  const exclude = exclusionMask(p, pattern);
   const weigh = c.source ? sourceWeigher(p, input, c.source) : undefined;
 
   const groups = new Map<string, Group>();
@@ -284,7 +300,7 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
     if (bySource) g.bySource += v;
     const line = flat.lines[s][a];
     g.byLine.set(line, (g.byLine.get(line) ?? 0) + v);
-    const h = hotIndex(flat, frames, m, a);
+    const h = hotIndex(flat, match, frames, m, a);
     if (h >= 0) {
       const hk = flat.keys[frames[h] - 1];
       const e = g.hot.get(hk) ?? { fnId: frames[h], value: 0, line: new Map() };
