@@ -174,11 +174,24 @@ function namesFunction(frame: string | undefined, fn: string): boolean {
   return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(frame.replaceAll('/', '.'));
 }
 
+/**
+ * withoutLibcAliases reads glibc's internal names as the exported symbol they implement:
+ * `__re_search` is `re_search` (a weak alias), `__GI___libc_write` reads as `libc_write`. Only C
+ * frames get this reading; in Python a leading underscore is part of the name (`_unquote`).
+ */
+function withoutLibcAliases(frame: string): string {
+  return frame.replace(/(^|[^A-Za-z0-9_])(?:__GI_)?_{2}(?=[A-Za-z])/g, '$1');
+}
+
 /** framesOf lists every frame a finding names: location, hotspot and its entry, the stack. */
-function framesOf(f: FindingLike): string[] {
-  return [f.location?.function, f.hotspot?.function, f.hotspot?.entry?.function, ...(f.stack ?? [])].filter(
-    (s): s is string => typeof s === 'string',
-  );
+function framesOf(f: FindingLike, native: boolean): string[] {
+  const frames = [
+    f.location?.function,
+    f.hotspot?.function,
+    f.hotspot?.entry?.function,
+    ...(f.stack ?? []),
+  ].filter((s): s is string => typeof s === 'string');
+  return native ? [...frames, ...frames.map(withoutLibcAliases)] : frames;
 }
 
 function describe(f: FindingLike): string {
@@ -199,7 +212,9 @@ function judge(c: RealworldCase, findings: FindingLike[]): { verdict: Verdict; d
       : { verdict: 'right', detail: summary || 'no findings' };
   }
   const hit = top.find(
-    (x) => x.category === c.category && framesOf(x).some((s) => namesFunction(s, c.function)),
+    (x) =>
+      x.category === c.category &&
+      framesOf(x, c.runtime === 'c' || c.runtime === 'program').some((s) => namesFunction(s, c.function)),
   );
   return hit ? { verdict: 'right', detail: summary } : { verdict: 'wrong', detail: summary || 'no findings' };
 }
