@@ -1,3 +1,4 @@
+import { packageOfFrame } from '../analysis/frame-package.js';
 import type { BenchmarkDelta } from '../analysis/gate.js';
 import type { FunctionChange } from '../analysis/profile-diff.js';
 import {
@@ -90,6 +91,22 @@ export function benchmarkTable(benchmarks: BenchmarkDelta[]): string {
   return rows.join('\n');
 }
 
+/**
+ * packageNote names the package of a changed function outside the program (" (ms@0.7.0)"), so
+ * the comment shows both where to change code and what got slower.
+ */
+function packageNote(c: FunctionChange): string {
+  if (c.origin === 'own') return '';
+  const pkg = packageOfFrame(c.function, c.file);
+  return pkg ? ` (${pkg.name}${pkg.version ? `@${pkg.version}` : ''})` : ` (${c.origin})`;
+}
+
+/** ownCell is the program's own frame a change is attributed to, when it is another frame. */
+function ownCell(c: FunctionChange): string {
+  if (c.attributed_to.function === c.function || !c.attributed_to.function) return '';
+  return `\`${escapeCell(c.attributed_to.function)}\``;
+}
+
 /** renderPrComment is the short pull-request comment: verdict, reasons, top changes; no links. */
 export function renderPrComment(report: DiffReport, limit = 5): string {
   const out = [`### autoprof: ${verdictLine(report)}`, ''];
@@ -98,12 +115,12 @@ export function renderPrComment(report: DiffReport, limit = 5): string {
   const changes = topChanges(report, limit);
   if (changes.length > 0) {
     out.push(
-      '| function | change | base | head | delta | significance |',
-      '| --- | --- | ---: | ---: | ---: | --- |',
+      '| function | change | base | head | delta | significance | in your code |',
+      '| --- | --- | ---: | ---: | ---: | --- | --- |',
     );
     for (const c of changes) {
       out.push(
-        `| \`${escapeCell(c.function)}\` | ${changeLabel(c.kind)} | ${c.base.self_pct}% | ${c.head.self_pct}% | ${signed(c.delta.self_pts, ' pts')} | ${formatSignificance(c)} |`,
+        `| \`${escapeCell(c.function)}\`${escapeCell(packageNote(c))} | ${changeLabel(c.kind)} | ${c.base.self_pct}% | ${c.head.self_pct}% | ${signed(c.delta.self_pts, ' pts')} | ${formatSignificance(c)} | ${ownCell(c)} |`,
       );
     }
     out.push('');

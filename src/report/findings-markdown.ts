@@ -16,12 +16,28 @@ function location(f: Finding): string {
     : `\`${f.location.function}\``;
 }
 
+/**
+ * hotspotText renders a finding's hotspot as one line: the slow frame, its package and version,
+ * its origin and share, and the library entry point the program called.
+ */
+export function hotspotText(f: Finding): string | undefined {
+  const h = f.hotspot;
+  if (!h) return undefined;
+  const file = h.file.replace(/^file:\/\//, '');
+  const where = file ? ` (${file}${h.line ? `:${h.line}` : ''})` : '';
+  const pkg = h.package ? ` in ${h.package}${h.version ? `@${h.version}` : ''}` : '';
+  const entry = h.entry ? `, entered through \`${h.entry.function}\`` : '';
+  return `\`${h.function}\`${where}${pkg} — ${h.origin}, ${Math.round(h.share * 1000) / 10}% of the location's time${entry}`;
+}
+
 function findingSection(f: Finding, i: number): string[] {
   const out = [`### ${i + 1}. ${f.title}`, ''];
   out.push(
     `- **Category:** ${f.category} · **Severity:** ${f.severity} · **Confidence:** ${f.confidence} · pattern \`${f.pattern_id}\``,
   );
-  out.push(`- **Where:** ${location(f)}`);
+  out.push(`- **Where (your code):** ${location(f)}`);
+  const hot = hotspotText(f);
+  if (hot) out.push(`- **Time spent in:** ${hot}`);
   if (f.stack.length > 0) out.push(`- **Stack:** ${f.stack.slice(-8).join(' → ')}`);
   out.push('', f.description, '', '**Evidence**', '');
   for (const [k, v] of Object.entries(f.evidence))

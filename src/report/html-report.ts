@@ -28,7 +28,7 @@ const REPORT_STYLE = `<style>
 .finding { border: 1px solid var(--border); border-radius: 6px; padding: .5rem 1rem; margin: .8rem 0; }
 .finding h3 { margin: .3rem 0; font-size: 1.05rem; } .finding .meta { color: var(--muted); }
 .finding ol.stack { font: 12px ui-monospace, monospace; margin: .3rem 0; padding-left: 1.6rem; max-height: 12rem; overflow: auto; }
-.finding ol.stack li.own { font-weight: 700; }
+.finding ol.stack li.own { font-weight: 700; } .finding ol.stack li.hot { font-weight: 700; color: #d9480f; }
 .sparks { display: flex; flex-wrap: wrap; gap: 1rem; }
 .spark { margin: 0; } .spark figcaption { font-size: .85rem; } .spark-peak { color: var(--muted); }
 .spark svg { color: #d9480f; } .spark-bg { fill: none; stroke: var(--border); } .spark-empty { fill: var(--muted); font-size: 12px; }
@@ -94,6 +94,19 @@ function locationText(f: Finding): string {
   return file ? `${file}${f.location.line ? `:${f.location.line}` : ''}` : '';
 }
 
+/** hotspotHtml: where below the program's frame the time goes (function, package, share). */
+function hotspotHtml(f: Finding): string {
+  const h = f.hotspot;
+  if (!h) return '';
+  const file = h.file.replace(/^file:\/\//, '');
+  const where = file ? `${file}${h.line ? `:${h.line}` : ''}` : '';
+  const pkg = h.package
+    ? ` in <strong>${escapeHtml(h.package)}${h.version ? `@${escapeHtml(h.version)}` : ''}</strong>`
+    : '';
+  const entry = h.entry ? `, entered through <code>${escapeHtml(h.entry.function)}</code>` : '';
+  return `<p class="hotspot">Time spent in <code class="hotspot-function">${escapeHtml(h.function)}</code>${where ? ` <span class="meta">${escapeHtml(where)}</span>` : ''}${pkg} (${escapeHtml(h.origin)}, ${Math.round(h.share * 1000) / 10}% of the location's time${entry}) <button type="button" data-flame-search="${escapeHtml(h.function)}">show in flame graph</button></p>`;
+}
+
 /** renderFindingHtml is one finding: what, where, the numbers behind it, and what to do. */
 export function renderFindingHtml(f: Finding, index: number): string {
   const id = `finding-${index + 1}`;
@@ -101,7 +114,7 @@ export function renderFindingHtml(f: Finding, index: number): string {
   const stack = f.stack
     .map(
       (frame) =>
-        `<li${frame === f.location.function ? ' class="own"' : ''}><code>${escapeHtml(frame)}</code></li>`,
+        `<li${frame === f.location.function ? ' class="own"' : frame === f.hotspot?.function ? ' class="hot"' : ''}><code>${escapeHtml(frame)}</code></li>`,
     )
     .join('');
   const out = [
@@ -110,6 +123,8 @@ export function renderFindingHtml(f: Finding, index: number): string {
     `<p class="meta"><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span> confidence ${Math.round(f.confidence * 100)}% · ${escapeHtml(f.category)} · pattern <code>${escapeHtml(f.pattern_id)}</code></p>`,
     `<p>In <code class="location">${escapeHtml(f.location.function)}</code>${where ? ` <span class="meta">${escapeHtml(where)}</span>` : ''} <button type="button" data-flame-search="${escapeHtml(f.location.function)}">show in flame graph</button></p>`,
   ];
+  const hot = f.hotspot ? hotspotHtml(f) : '';
+  if (hot) out.push(hot);
   if (f.description) out.push(`<p>${escapeHtml(f.description)}</p>`);
   out.push(evidenceTable(f.evidence, `${id}-evidence`));
   if (f.spread) {
@@ -171,12 +186,16 @@ export function renderRunReportHtml(input: RunReportInput): string {
   const doc = input.findings;
   const findings = doc.findings.slice(0, MAX_FINDINGS);
   const body: string[] = [REPORT_STYLE, headerHtml(doc)];
-  const highlight = [...new Set(findings.map((f) => f.location.function).filter(Boolean))];
+  // Both frames of a finding are outlined: the program's own (where to change code) and the
+  // hotspot below it (what is slow).
+  const highlight = [
+    ...new Set(findings.flatMap((f) => [f.location.function, f.hotspot?.function ?? '']).filter(Boolean)),
+  ];
   if (input.profile && input.profile.samples.length > 0) {
     const groups = flameGroupsOf(input.profile, defaultTypeIndex(input.profile, input.sampleTypeIndex));
     body.push(
       '<h2>Flame graph</h2>',
-      '<p class="meta">Click a frame to zoom, Escape to zoom out; search takes a regular expression. Outlined frames are named by findings.</p>',
+      '<p class="meta">Click a frame to zoom, Escape to zoom out; search takes a regular expression. Outlined frames are named by findings: the program’s own frame and the library or runtime frame below it where the time goes.</p>',
     );
     groups.forEach((g, i) => {
       const title = Object.keys(g.datasets).join(', ');
