@@ -33,7 +33,11 @@ export interface HotspotTrace {
   stack: string[];
   /** locationValue: the value of samples through the location (the share's denominator). */
   locationValue: number;
-  /** maxDepth: the deepest recursion of the hotspot function in one sample (1 = no recursion). */
+  /**
+   * maxDepth: the deepest recursion of the hotspot's code in one sample (1 = none): frames of
+   * the same file, or for file-less JVM frames of the same outer class (Pattern$Loop.match and
+   * Pattern$Curly.match recurse into each other as one matcher).
+   */
   maxDepth: number;
 }
 
@@ -242,6 +246,13 @@ function chargedHotspot(
   return { fk: best[0], hits: best[1] };
 }
 
+/** familyOf: the unit recursion is counted in, a frame's file or its JVM outer class. */
+function familyOf(fn: { name: string; filename: string }): string {
+  if (fn.filename) return fn.filename;
+  const jvm = /^(.+?)(\$[\w$]*)?[.:]+[^./:$]+$/.exec(fn.name);
+  return jvm && /[./]/.test(jvm[1]) ? jvm[1] : fn.name;
+}
+
 /** describe turns the chosen frame's samples into the hotspot, its stack and recursion depth. */
 function describe(
   p: Profile,
@@ -260,8 +271,9 @@ function describe(
     const v = flat.values[h.s];
     const line = flat.lines[h.s][h.at];
     lines.set(line, (lines.get(line) ?? 0) + v);
+    const family = familyOf(p.functions[frames[h.at] - 1]);
     let depth = 0;
-    for (const f of frames) if (flat.keys[f - 1] === fk) depth++;
+    for (const f of frames) if (familyOf(p.functions[f - 1]) === family) depth++;
     maxDepth = Math.max(maxDepth, depth);
     const names: string[] = [];
     for (let i = frames.length - 1; i >= h.at; i--) names.push(p.functions[frames[i] - 1].name);

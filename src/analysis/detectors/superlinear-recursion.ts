@@ -5,8 +5,18 @@ import { traceHotspot } from '../hotspot.js';
 import { absoluteEvidence } from '../patterns/match.js';
 import { type Detector, ladder, makeFinding } from './detector.js';
 
+// Regex engines whose backtracking shows as recursion: V8's irregexp, java.util.regex, PCRE's
+// match(), Python's _sre, std::regex's executor.
+const REGEX_ENGINE =
+  /^RegExp: |java[./]util[./]regex[./]|^(pcre2?_|match$|sre_|_sre|SRE\()|std::__detail::_Executor/;
+
 /** MIN_DEPTH: a library function this deep in its own recursion is expanding, not iterating. */
 const MIN_DEPTH = 24;
+/**
+ * MIN_REGEX_DEPTH: backtracking matchers recurse once or twice per input character they may
+ * revisit, while linear patterns ([A-Za-z]+, greedy classes) match in a loop a few frames deep.
+ */
+const MIN_REGEX_DEPTH = 16;
 /** MIN_SHARE: the recursion must carry this share of CPU to matter. */
 const MIN_SHARE = 0.15;
 const MAX_FINDINGS = 2;
@@ -35,25 +45,36 @@ export const superlinearRecursion: Detector = {
     for (const e of [...byFn.values()].sort((a, b) => b.value - a.value).slice(0, 3)) {
       if (e.value / all.total < MIN_SHARE) break;
       const trace = traceHotspot(view, { function: e.fn, file: e.file });
-      if (!trace || trace.maxDepth < MIN_DEPTH) continue;
+      if (!trace) continue;
       const h = trace.hotspot;
+      const regex = REGEX_ENGINE.test(h.function) || trace.stack.some((n) => REGEX_ENGINE.test(n));
+      if (trace.maxDepth < (regex ? MIN_REGEX_DEPTH : MIN_DEPTH)) continue;
       const share = (h.share * e.value) / all.total;
       if (share < MIN_SHARE) continue;
       const pkg = h.package ? ` (${h.package}${h.version ? `@${h.version}` : ''})` : '';
       const f = makeFinding(
         {
-          patternId: 'superlinear-recursion',
-          category: 'algorithmic',
-          title: `Super-linear blow-up: ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`,
+          patternId: regex ? 'regex-backtracking' : 'superlinear-recursion',
+          category: regex ? 'regex' : 'algorithmic',
+          title: regex
+            ? `Regex backtracking: the matcher ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`
+            : `Super-linear blow-up: ${h.function}${pkg} recurses ${trace.maxDepth} levels deep under ${e.fn}`,
+          // A regex engine recursing this deep is backtracking: stronger evidence than the
+          // generic shape, and it must outrank "matching is hot" at the same place.
           severity: ladder(
             share,
-            [
-              [0.4, 'high'],
-              [0.2, 'medium'],
-            ],
+            regex
+              ? [
+                  [0.25, 'high'],
+                  [0.1, 'medium'],
+                ]
+              : [
+                  [0.4, 'high'],
+                  [0.2, 'medium'],
+                ],
             'low',
           ),
-          confidence: 0.7,
+          confidence: regex ? 0.85 : 0.7,
           location: { function: e.fn, file: e.file, line: 0 },
           stack: trace.stack,
           evidence: {

@@ -27,6 +27,8 @@ interface FlatView {
   /** named: own and not an anonymous function (callbacks are credited to their named caller). */
   named: boolean[];
   keys: string[];
+  /** cFrameless: third-party code whose C-builtin calls leave no frame (Python files). */
+  cFrameless: boolean[];
   /** startup: the sample loads a module for the program (see isStartupSample). */
   startup: boolean[];
   /** origins: hotspotOrigin of each function, undefined for the program's own. */
@@ -79,7 +81,8 @@ function flatten(view: SampleView): FlatView {
   );
   const loader = p.functions.map((fn) => isModuleLoaderFrame(fn.name, fn.filename));
   const startup = frames.map((f) => isStartupSample(f, own, loader));
-  const flat = { view, frames, lines, values, own, named, keys, origins, startup };
+  const cFrameless = p.functions.map((fn, i) => origins[i] === 'dependency' && /\.py$/.test(fn.filename));
+  const flat = { view, frames, lines, values, own, named, keys, origins, startup, cFrameless };
   flatCache.set(p, flat);
   return flat;
 }
@@ -249,11 +252,14 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
     let m = frames.findIndex((f) => match[f - 1]);
     let weight = 1;
     let bySource = false;
-    if (m < 0 && weigh && flat.origins[frames[0] - 1] === 'dependency') {
-      // The expensive call was made inside a library (a C builtin called from its line, a
-      // sleep in its retry helper): the library's executing line is the evidence. Only exact
-      // lines count here, never a whole-body guess, and only third-party code: the stdlib's
-      // waiting machinery (threading's acquire under join) is not the program's choice.
+    if (m < 0 && weigh && flat.cFrameless[frames[0] - 1]) {
+      // The expensive call was made inside a library through a C builtin that leaves no frame
+      // (Python's time.sleep, str methods, the regex engine): the library's executing line is
+      // the evidence. Only exact lines count here, never a whole-body guess; only third-party
+      // code (the stdlib's waiting machinery, threading's acquire under join, is not the
+      // program's choice); and only where builtins are invisible: V8 and the JVM show the
+      // call's own frame, which the pattern's frames match, so a source regex on their lines
+      // would mistake RegExp#exec for child_process.exec.
       const w = weigh(frames[0], flat.lines[s][0], true);
       if (w.weight > 0 && !w.coarse) {
         m = 0;
