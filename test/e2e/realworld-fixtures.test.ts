@@ -176,11 +176,12 @@ function namesFunction(frame: string | undefined, fn: string): boolean {
 
 /**
  * withoutLibcAliases reads glibc's internal names as the exported symbol they implement:
- * `__re_search` is `re_search` (a weak alias), `__GI___libc_write` reads as `libc_write`. Only C
- * frames get this reading; in Python a leading underscore is part of the name (`_unquote`).
+ * `__re_search` is `re_search` (a weak alias), `__GI___libc_malloc` is `malloc` (the strong
+ * alias glibc exports). Only C frames get this reading; in Python a leading underscore is part
+ * of the name (`_unquote`).
  */
 function withoutLibcAliases(frame: string): string {
-  return frame.replace(/(^|[^A-Za-z0-9_])(?:__GI_)?_{2}(?=[A-Za-z])/g, '$1');
+  return frame.replace(/(^|[^A-Za-z0-9_])(?:__GI_)?__(?:libc_)?(?=[A-Za-z])/g, '$1');
 }
 
 /** framesOf lists every frame a finding names: location, hotspot and its entry, the stack. */
