@@ -24,5 +24,9 @@ fi
 # for the product and the tests skip with a printed reason when one cannot be installed.
 bash scripts/install-system-deps.sh
 
+# Third-party code the real-world fixture suite drives (old npm versions, Debian Python packages),
+# outside the repo's own dependencies; never fails the caller.
+bash scripts/install-realworld.sh
+
 echo "setup: building" >&2
 npm run --silent build
