@@ -45,9 +45,6 @@ const READ_CHUNK_BYTES = 64 * 1024;
  */
 const FILE_CHUNK_BYTES = 1 << 20;
 
-/** OUTPUT_BATCH_CHARS groups output lines into writes of about this size. */
-const OUTPUT_BATCH_CHARS = 1 << 20;
-
 function inputError(path: string, err: unknown): AutoprofError {
   if (err instanceof AutoprofError) return err;
   const code = (err as { code?: string }).code;
@@ -167,15 +164,7 @@ export async function collapseStream(path: string, options: CollapseOptions, io:
       `autoprof: collapse: ${unrecognized} unrecognized lines in total (first ${MAX_LISTED_WARNINGS} shown)\n`,
     );
   }
-  let batch = '';
-  for (const line of collapser.sortedLines()) {
-    batch += line;
-    if (batch.length >= OUTPUT_BATCH_CHARS) {
-      io.stdout(Buffer.from(batch, 'latin1'));
-      batch = '';
-    }
-  }
-  if (batch.length > 0) io.stdout(Buffer.from(batch, 'latin1'));
+  for (const chunk of collapser.sortedChunks()) io.stdout(chunk);
   return 0;
 }
 
