@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { AutoprofError, FormatError, UsageError } from '../errors.js';
 import { type CollapseOptions, StackCollapser } from '../formats/stackcollapse-perf.js';
 import type { Command, CommandIo } from './command.js';
-import { parseCommandArgs } from './command.js';
+import { parseCommandArgs, processIo } from './command.js';
 
 const usage = `Usage: autoprof collapse [--pid] [--tid] [--kernel] [--jit] [--all] [--addrs]
                          [--event-filter EVENT] [FILE|-]
@@ -146,6 +147,28 @@ function readPlainFile(path: string, feed: (bytes: Uint8Array) => void): boolean
   }
 }
 
+/**
+ * writeChunks writes the output. Straight to process.stdout, each chunk's buffer is handed
+ * back for reuse once the stream has taken its bytes (at once for a file, after 'drain' for a
+ * full pipe), so output memory stays one chunk; any other sink gets fresh chunks it may keep.
+ */
+async function writeChunks(
+  chunks: Generator<Buffer, void, boolean | undefined>,
+  io: CommandIo,
+): Promise<void> {
+  const direct = io === processIo;
+  for (let r = chunks.next(); !r.done; ) {
+    if (!direct) {
+      io.stdout(r.value);
+      r = chunks.next(false);
+      continue;
+    }
+    process.stdout.write(r.value);
+    if (process.stdout.writableLength > 0) await once(process.stdout, 'drain');
+    r = chunks.next(true);
+  }
+}
+
 /** collapseStream runs the collapser over a file or stdin and writes the folded lines. */
 export async function collapseStream(path: string, options: CollapseOptions, io: CommandIo): Promise<number> {
   let unrecognized = 0;
@@ -164,7 +187,7 @@ export async function collapseStream(path: string, options: CollapseOptions, io:
       `autoprof: collapse: ${unrecognized} unrecognized lines in total (first ${MAX_LISTED_WARNINGS} shown)\n`,
     );
   }
-  for (const chunk of collapser.sortedChunks()) io.stdout(chunk);
+  await writeChunks(collapser.sortedChunks(), io);
   return 0;
 }
 

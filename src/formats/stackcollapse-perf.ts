@@ -828,10 +828,12 @@ export class StackCollapser {
   /**
    * sortedChunks yields the whole output, `stack count\n` lines in Perl's `sort keys` (byte)
    * order, as latin1 bytes in chunks of about OUTPUT_BATCH_BYTES: lines are spelled a batch at
-   * a time, so output memory stays flat however many stacks there are. Each chunk is a fresh
-   * buffer the caller may keep.
+   * a time, so output memory stays flat however many stacks there are. A chunk is a fresh
+   * buffer the caller may keep, unless the caller passes `true` to `next()` (the generator's
+   * argument): that says the last chunk's bytes are written out, and its buffer is reused.
+   * Reuse keeps RSS flat; fresh buffers are external memory that V8 frees late.
    */
-  *sortedChunks(batchBytes = OUTPUT_BATCH_BYTES): Generator<Buffer> {
+  *sortedChunks(batchBytes = OUTPUT_BATCH_BYTES): Generator<Buffer, void, boolean | undefined> {
     const { order, names } = this.sortedOrder();
     const stacks = this.stacks;
     const writer = new FoldedWriter(stacks, this.pnameNames, this.frameNames, batchBytes);
@@ -841,12 +843,15 @@ export class StackCollapser {
       let next = r + 1;
       while (next < order.length && compareStacks(stacks, s, order[next], names) === 0)
         count = addCount(count, stacks.total(order[next++]));
-      const full = writer.add(s, perlNumberString(count));
-      if (full !== undefined) yield full;
+      const countText = perlNumberString(count);
+      if (!writer.fits(s, countText)) {
+        const reuse = yield writer.filled();
+        writer.restart(reuse === true);
+      }
+      writer.add(s, countText);
       r = next;
     }
-    const last = writer.finish();
-    if (last !== undefined) yield last;
+    if (writer.pending > 0) yield writer.filled();
   }
 
   /** output returns the whole collapsed text (latin1 chars = bytes). */

@@ -62,16 +62,34 @@ export class FoldedWriter {
   }
 
   /**
-   * add appends stack s's line; it returns the filled batch when the line did not fit (the
-   * caller writes it out), else undefined.
+   * fits tells whether stack s's line fits in the current batch; when it does not, the caller
+   * writes out `filled()` and calls `restart` before adding.
    */
-  add(s: number, countText: string): Buffer | undefined {
+  fits(s: number, countText: string): boolean {
+    return this.used === 0 || this.used + this.lineLength(s, countText) <= this.out.length;
+  }
+
+  /** filled is the current batch's bytes (a view, valid until `restart`). */
+  filled(): Buffer {
+    return this.out.subarray(0, this.used);
+  }
+
+  /**
+   * restart starts a new batch: in the same buffer when `reuse` says the caller is done with
+   * the last one's bytes (they were written out), else in a fresh one the caller cannot touch.
+   */
+  restart(reuse: boolean): void {
+    if (!reuse) this.out = Buffer.allocUnsafe(this.batchBytes);
+    this.used = 0;
+  }
+
+  /** add appends stack s's line (after `fits`, or into an empty batch it grows if need be). */
+  add(s: number, countText: string): void {
     const need = this.lineLength(s, countText);
-    let full: Buffer | undefined;
     if (this.used + need > this.out.length) {
-      full = this.used > 0 ? this.out.subarray(0, this.used) : undefined;
-      this.out = Buffer.allocUnsafe(Math.max(this.batchBytes, need));
-      this.used = 0;
+      const grown = Buffer.allocUnsafe(this.used + need);
+      this.out.copy(grown, 0, 0, this.used);
+      this.out = grown;
     }
     const out = this.out;
     const pool = this.table.pool;
@@ -86,16 +104,11 @@ export class FoldedWriter {
     for (let k = 0; k < countText.length; k++) out[w++] = countText.charCodeAt(k);
     out[w++] = CC_LF;
     this.used = w;
-    return full;
   }
 
-  /** finish returns the last, partly filled batch, if any. */
-  finish(): Buffer | undefined {
-    if (this.used === 0) return undefined;
-    const last = this.out.subarray(0, this.used);
-    this.out = Buffer.allocUnsafe(0);
-    this.used = 0;
-    return last;
+  /** pending is the number of bytes in the current batch. */
+  get pending(): number {
+    return this.used;
   }
 }
 
