@@ -21,7 +21,7 @@
 import { FoldedWriter } from './stackcollapse/folded-writer.js';
 import { grownInt32, hashLine, LineCache, NONE } from './stackcollapse/line-cache.js';
 import { compareStacks, type StackNames } from './stackcollapse/stack-order.js';
-import { addCount, StackTable } from './stackcollapse/stack-table.js';
+import { addCount, StackTable, type StackTableData } from './stackcollapse/stack-table.js';
 
 /** CollapseOptions are stackcollapse-perf.pl's flags (minus --inline/--context/--srcline). */
 export interface CollapseOptions {
@@ -39,6 +39,11 @@ export interface CollapseOptions {
   addrs?: boolean;
   /** eventFilter: keep only this event; default: the first event seen. */
   eventFilter?: string;
+  /**
+   * eventFilterDefaulted: eventFilter is the first event of an earlier part of the same input
+   * (a worker's share of a file), so other events are dropped with the script's warning.
+   */
+  eventFilterDefaulted?: boolean;
   /** javaPrefixTidy: tidy Java frames for any process name starting with `java` (FlameGraph HEAD). */
   javaPrefixTidy?: boolean;
 }
@@ -401,6 +406,12 @@ function detach(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
 }
 
+/** ExportedStacks is a collapser's counted stacks (see StackTable) with the names their ids stand for. */
+export interface ExportedStacks extends StackTableData {
+  processNames: string[];
+  frameNames: string[];
+}
+
 /** PnameInfo is what a process name stands for: its id and whether its frames get the Java tidy. */
 interface PnameInfo {
   id: number;
@@ -468,6 +479,7 @@ export class StackCollapser {
     };
     this.javaPrefixTidy = options.javaPrefixTidy === true;
     this.eventFilter = options.eventFilter ?? '';
+    this.eventDefaulted = this.eventFilter !== '' && options.eventFilterDefaulted === true;
     // (A filter with chars past U+00FF never equals latin1 input; it is left to the string compare.)
     if (this.eventFilter !== '' && !/[^\x00-\xff]/.test(this.eventFilter))
       this.eventFilterBytes = Buffer.from(this.eventFilter, 'latin1');
@@ -763,7 +775,7 @@ export class StackCollapser {
   }
 
   /** pnameInfo names the process as the options say and finds (or makes) its id. */
-  private pnameInfo(comm: string, first: string, second: string | undefined): PnameInfo {
+  private pnameInfo(comm: string, first: string, second: string | undefined, ready?: string): PnameInfo {
     let pid: string;
     let tid: string;
     // Perl truthiness: a missing or "0" second number means perf printed only the TID.
@@ -774,8 +786,9 @@ export class StackCollapser {
       pid = first;
       tid = second;
     }
-    let pname = this.includeTid ? `${comm}-${pid}/${tid}` : this.includePid ? `${comm}-${pid}` : comm;
-    if (pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
+    let pname =
+      ready ?? (this.includeTid ? `${comm}-${pid}/${tid}` : this.includePid ? `${comm}-${pid}` : comm);
+    if (ready === undefined && pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
     let info = this.pnames.get(pname);
     if (info === undefined) {
       const own = detach(pname);
@@ -805,6 +818,38 @@ export class StackCollapser {
     this.pname = NONE;
     this.depth = 0;
     this.prevLine = NONE;
+  }
+
+  /** firstEvent is the event filter in force: given, or the first event seen; '' before any. */
+  get firstEvent(): string {
+    return this.eventFilter;
+  }
+
+  /** exportStacks returns the counted stacks with their names, to merge into another collapser. */
+  exportStacks(): ExportedStacks {
+    return {
+      processNames: this.pnameNames,
+      frameNames: this.frameNames,
+      ...this.stacks.export(),
+    };
+  }
+
+  /**
+   * mergeStacks adds stacks exported by another collapser (the same options, a later part of
+   * the same input), renaming its process and frame ids to this one's.
+   */
+  mergeStacks(other: ExportedStacks): void {
+    const processIds = other.processNames.map((name) => this.pnameInfo(name, '', undefined, name).id);
+    const frameIds = other.frameNames.map((name) => this.frameId(name));
+    let leafFirst = new Int32Array(256);
+    for (let s = 0; s < other.size; s++) {
+      let o = other.off[s];
+      const process = processIds[other.pool[o++]];
+      const depth = other.pool[o++];
+      if (depth > leafFirst.length) leafFirst = grownInt32(leafFirst, depth);
+      for (let k = depth - 1; k >= 0; k--) leafFirst[k] = frameIds[other.pool[o++]];
+      this.stacks.add(process, leafFirst, depth, other.bigCounts.get(s) ?? other.counts[s]);
+    }
   }
 
   /** distinctStacks is the number of distinct (process, frames) stacks so far. */

@@ -26,6 +26,15 @@ function hashStack(process: number, leafFirst: Int32Array, depth: number): numbe
   return (h ^ (h >>> 13)) | 0;
 }
 
+/** StackTableData is a StackTable's contents as plain arrays (structured-cloneable). */
+export interface StackTableData {
+  size: number;
+  off: Int32Array;
+  pool: Int32Array;
+  counts: Float64Array;
+  bigCounts: Map<number, bigint>;
+}
+
 export class StackTable {
   size = 0;
   /** off: where stack s starts in `pool` (`[process, depth, ids root first]`). */
@@ -70,6 +79,18 @@ export class StackTable {
     if (this.size * 2 > slots.length) this.rehash(slots.length * 2);
     else slots[i] = s + 1;
     this.count(s, period);
+  }
+
+  /** export returns the stacks as trimmed copies of the arrays. */
+  export(): StackTableData {
+    const end = this.size > 0 ? this.off[this.size - 1] + 2 + this.pool[this.off[this.size - 1] + 1] : 0;
+    return {
+      size: this.size,
+      off: this.off.slice(0, this.size),
+      pool: this.pool.slice(0, end),
+      counts: this.counts.slice(0, this.size),
+      bigCounts: new Map(this.bigCounts),
+    };
   }
 
   /** total returns stack s's count. */
