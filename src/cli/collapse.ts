@@ -25,6 +25,9 @@ Options:
   --addrs               include raw addresses where symbols can't be found
   --event-filter EVENT  keep only this event (default: the first event type seen)
 
+A large plain file is read on two threads when a core is idle (AUTOPROF_COLLAPSE_THREADS=1
+or 2 forces one or two); the output is the same either way.
+
 Counts are sums of the sample period when perf prints one, else sample counts. As in
 FlameGraph's own test goldens, Java frames are tidied only for processes named exactly 'java'.
 --inline, --context and --srcline (addr2line) are not supported.
