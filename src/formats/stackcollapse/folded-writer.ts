@@ -34,6 +34,13 @@ export class FoldedWriter {
   private readonly frames: NameBytes;
   private out: Buffer;
   private used = 0;
+  /**
+   * The previous line in `out` (prevStack NONE when there is none in this batch): where it
+   * starts, and where each of its tokens ends, relative to that start (token 0 is the process).
+   */
+  private prevStack = -1;
+  private prevStart = 0;
+  private prevTokenEnd = new Int32Array(256);
 
   constructor(
     private readonly table: StackTable,
@@ -81,6 +88,20 @@ export class FoldedWriter {
   restart(reuse: boolean): void {
     if (!reuse) this.out = Buffer.allocUnsafe(this.batchBytes);
     this.used = 0;
+    this.prevStack = -1;
+  }
+
+  /** sharedTokens is how many leading tokens (process, then frames) stack s shares with the previous line. */
+  private sharedTokens(s: number): number {
+    if (this.prevStack < 0) return 0;
+    const pool = this.table.pool;
+    const a = this.table.off[this.prevStack];
+    const b = this.table.off[s];
+    if (pool[a] !== pool[b]) return 0;
+    const n = 1 + Math.min(pool[a + 1], pool[b + 1]);
+    let k = 1;
+    while (k < n && pool[a + 1 + k] === pool[b + 1 + k]) k++;
+    return k;
   }
 
   /** add appends stack s's line (after `fits`, or into an empty batch it grows if need be). */
@@ -91,15 +112,36 @@ export class FoldedWriter {
       this.out.copy(grown, 0, 0, this.used);
       this.out = grown;
     }
+    // Sorted neighbours share long root paths: the shared tokens are one copy from the line
+    // before (a native memmove) instead of a byte loop per name.
+    const shared = this.sharedTokens(s);
     const out = this.out;
     const pool = this.table.pool;
     const o = this.table.off[s];
     const depth = pool[o + 1];
-    let w = copyName(this.processes, pool[o], out, this.used);
-    for (let k = 0; k < depth; k++) {
-      out[w++] = CC_SEMICOLON;
-      w = copyName(this.frames, pool[o + 2 + k], out, w);
+    if (depth + 1 > this.prevTokenEnd.length) {
+      const grown = new Int32Array(Math.max(depth + 1, this.prevTokenEnd.length * 2));
+      grown.set(this.prevTokenEnd);
+      this.prevTokenEnd = grown;
     }
+    const tokenEnd = this.prevTokenEnd;
+    const start = this.used;
+    let w = start;
+    if (shared > 0) {
+      const bytes = tokenEnd[shared - 1];
+      out.copyWithin(w, this.prevStart, this.prevStart + bytes);
+      w += bytes;
+    } else {
+      w = copyName(this.processes, pool[o], out, w);
+      tokenEnd[0] = w - start;
+    }
+    for (let k = Math.max(shared, 1); k <= depth; k++) {
+      out[w++] = CC_SEMICOLON;
+      w = copyName(this.frames, pool[o + 1 + k], out, w);
+      tokenEnd[k] = w - start;
+    }
+    this.prevStack = s;
+    this.prevStart = start;
     out[w++] = CC_SPACE;
     for (let k = 0; k < countText.length; k++) out[w++] = countText.charCodeAt(k);
     out[w++] = CC_LF;
