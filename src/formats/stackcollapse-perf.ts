@@ -18,7 +18,10 @@
  * and `javaPrefixTidy: true` gives HEAD's behaviour.
  */
 
-import { hashLine, LineCache, NONE, StackTrie } from './stackcollapse/tables.js';
+import { FoldedWriter } from './stackcollapse/folded-writer.js';
+import { grownInt32, hashLine, LineCache, NONE } from './stackcollapse/line-cache.js';
+import { compareStacks, type StackNames } from './stackcollapse/stack-order.js';
+import { addCount, StackTable, type StackTableData } from './stackcollapse/stack-table.js';
 
 /** CollapseOptions are stackcollapse-perf.pl's flags (minus --inline/--context/--srcline). */
 export interface CollapseOptions {
@@ -36,6 +39,11 @@ export interface CollapseOptions {
   addrs?: boolean;
   /** eventFilter: keep only this event; default: the first event seen. */
   eventFilter?: string;
+  /**
+   * eventFilterDefaulted: eventFilter is the first event of an earlier part of the same input
+   * (a worker's share of a file), so other events are dropped with the script's warning.
+   */
+  eventFilterDefaulted?: boolean;
   /** javaPrefixTidy: tidy Java frames for any process name starting with `java` (FlameGraph HEAD). */
   javaPrefixTidy?: boolean;
 }
@@ -387,6 +395,9 @@ const MAX_CACHED_LINES = 1 << 18;
 /** SCAN_SLICE_BYTES is how much of a chunk one scan call covers (see pushBytes). */
 const SCAN_SLICE_BYTES = 64 * 1024;
 
+/** OUTPUT_BATCH_BYTES is the size of the output chunks (see sortedChunks). */
+const OUTPUT_BATCH_BYTES = 1 << 16;
+
 /**
  * detach copies a string out of the chunk it was sliced from. V8 slices keep their parent
  * alive, so an interned frame name would otherwise pin a whole input chunk.
@@ -395,39 +406,39 @@ function detach(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
 }
 
-function addCount(prev: number | bigint | undefined, period: number | bigint): number | bigint {
-  if (typeof prev !== 'bigint' && typeof period === 'number') {
-    const next = (prev ?? 0) + period;
-    if (Number.isSafeInteger(next)) return next;
-  }
-  return BigInt(prev ?? 0) + BigInt(period);
+/** ExportedStacks is a collapser's counted stacks (see StackTable) with the names their ids stand for. */
+export interface ExportedStacks extends StackTableData {
+  processNames: string[];
+  frameNames: string[];
 }
 
-/** PnameInfo is what a process name stands for: its trie root and whether its frames get the Java tidy. */
+/** PnameInfo is what a process name stands for: its id and whether its frames get the Java tidy. */
 interface PnameInfo {
-  root: number;
+  id: number;
   java: boolean;
 }
 
 /**
  * StackCollapser is fed perf-script bytes (or latin1 strings, any chunking) and accumulates
- * folded stack counts. Memory is the distinct stacks (a trie of interned frames) plus a bounded
- * cache of tidied frame lines and one partial line.
+ * folded stack counts. Memory is the distinct stacks (frame ids, four bytes a frame) plus a
+ * bounded cache of tidied frame lines, the open sample and one partial line.
  *
- * The hot loop works on raw bytes. Frame lines repeat (the same hot addresses), so each distinct
- * line is parsed and tidied once; and stacks repeat, so one of the two lines read last at a
- * trie node is usually the next one: the guess is checked with a word-wise compare that also
- * finds the line's end, and a hit moves to the node remembered with it (about 9 lines in 10 on
- * FlameGraph's example). A miss tries the line that followed the previous line, then costs a
- * newline search, a hash and a table probe; only a line never seen before is decoded and
- * parsed. Headers are parsed on bytes too, and decoded only when the process name changes.
+ * The hot loop works on raw bytes. Frame lines repeat (the same hot addresses), so each
+ * distinct line is parsed and tidied once, and the line that followed a line last time is
+ * usually the one that follows it now: that guess is checked with a word-wise compare that
+ * also finds the line's end. A miss costs a newline search, a hash and a table probe; only a
+ * line never seen before is decoded and parsed. A sample's frame ids are appended to one
+ * scratch array, and at its blank line the whole stack is hashed and counted once. Headers
+ * are parsed on bytes too, and decoded only when the process name changes. Keys are spelled
+ * out only while the sorted output is written, a batch at a time.
  */
 export class StackCollapser {
   private readonly frameIds = new Map<string, number>();
   private readonly frameNames: string[] = [];
   private readonly pnames = new Map<string, PnameInfo>();
+  private readonly pnameNames: string[] = [];
   private readonly lines = new LineCache(MAX_CACHED_LINES);
-  private readonly trie = new StackTrie();
+  private readonly stacks = new StackTable();
   private readonly includePid: boolean;
   private readonly includeTid: boolean;
   private readonly ctx: FrameTidyContext;
@@ -444,13 +455,16 @@ export class StackCollapser {
   /** carry holds a line split across chunks (`carryLen` bytes). */
   private carry = new Uint8Array(256);
   private carryLen = 0;
-  /** node is where the open sample stands in the trie; NONE between samples. */
-  private node = NONE;
-  /** prevLine is the open sample's previous frame line entry (for its `next` guess). */
+  /** pname is the open sample's process id; NONE between samples. */
+  private pname = NONE;
+  /** frames[0, depth) are the open sample's frame ids, leaf first. */
+  private frames = new Int32Array(256);
+  private depth = 0;
+  /** prevLine is the open sample's previous frame line entry (for its `next` guess), NONE at its start. */
   private prevLine = NONE;
+  /** firstLine is the first frame line of the last sample: the guess for the next sample's first. */
+  private firstLine = NONE;
   private period: number | bigint = 1;
-  /** counted lists the nodes where samples ended, in first-seen order. */
-  private readonly counted: number[] = [];
   private readonly warn: CollapseWarn;
 
   constructor(options: CollapseOptions = {}, warn: CollapseWarn = () => {}) {
@@ -465,10 +479,13 @@ export class StackCollapser {
     };
     this.javaPrefixTidy = options.javaPrefixTidy === true;
     this.eventFilter = options.eventFilter ?? '';
+    this.eventDefaulted = this.eventFilter !== '' && options.eventFilterDefaulted === true;
     // (A filter with chars past U+00FF never equals latin1 input; it is left to the string compare.)
     if (this.eventFilter !== '' && !/[^\x00-\xff]/.test(this.eventFilter))
       this.eventFilterBytes = Buffer.from(this.eventFilter, 'latin1');
     this.warn = warn;
+    // Store the scratch array a second time: see LineCache.clear (V8 field constness).
+    this.frames = new Int32Array(256);
   }
 
   /** push feeds a chunk of text (latin1: one char per byte); lines may span chunks. */
@@ -525,44 +542,47 @@ export class StackCollapser {
   /**
    * scan handles the complete lines of `buf[pos, end)` and returns where the unterminated
    * tail starts (`end` when there is none). It is kept small: only the common case, a frame
-   * line that is one of the two read last at this trie node, stays in this loop.
+   * line that is the guessed one, stays in this loop.
    */
   private scan(buf: Buffer, dv: DataView, pos: number, end: number): number {
     const lines = this.lines;
-    const trie = this.trie;
-    let node = this.node;
     let prev = this.prevLine;
     let javaBit = this.ctx.javaTidy ? 1 : 0;
     for (;;) {
       const c0 = pos < end ? buf[pos] : CC_LF;
-      if ((c0 === CC_TAB || c0 === CC_SPACE) && node !== NONE) {
-        const i = 2 * node;
-        let guess = trie.predLine[i];
+      if (c0 === CC_TAB || c0 === CC_SPACE) {
+        const guess = prev !== NONE ? lines.next[prev] : this.firstLine;
         if (guess !== NONE && lines.java[guess] === javaBit && lines.matches(guess, buf, dv, pos, end)) {
-          node = trie.predNode[i];
-          prev = guess;
-          pos += lines.len[guess] + 1;
-          continue;
-        }
-        guess = trie.predLine[i + 1];
-        if (guess !== NONE && lines.java[guess] === javaBit && lines.matches(guess, buf, dv, pos, end)) {
-          node = trie.predNode[i + 1];
+          if (this.pname !== NONE) this.appendFrames(guess);
           prev = guess;
           pos += lines.len[guess] + 1;
           continue;
         }
       }
-      // Every way out of the fast path shares these stores, so the optimized loop never meets
+      // Every way out of the fast path shares this store, so the optimized loop never meets
       // a store it has no type feedback for (that deoptimized it at the end of every chunk).
-      this.node = node;
       this.prevLine = prev;
       const next = pos < end ? this.lineAt(buf, dv, pos, end) : NONE;
       if (next === NONE) return pos;
       pos = next;
-      node = this.node;
       prev = this.prevLine;
       javaBit = this.ctx.javaTidy ? 1 : 0;
     }
+  }
+
+  /** appendFrames appends line entry `e`'s frame ids to the open sample. */
+  private appendFrames(e: number): void {
+    const lines = this.lines;
+    const n = lines.idLen[e];
+    if (n === 0) return;
+    const depth = this.depth;
+    if (depth + n > this.frames.length) this.frames = grownInt32(this.frames, depth + n);
+    const frames = this.frames;
+    const pool = lines.idPool;
+    const o = lines.idOff[e];
+    if (n === 1) frames[depth] = pool[o];
+    else for (let k = 0; k < n; k++) frames[depth + k] = pool[o + k];
+    this.depth = depth + n;
   }
 
   /**
@@ -576,53 +596,32 @@ export class StackCollapser {
       this.flush();
       return pos + 1;
     }
+    const nl = buf.indexOf(CC_LF, pos);
+    if (nl < 0 || nl >= end) return NONE;
     if (!isSpace(c0)) {
-      const nl = buf.indexOf(CC_LF, pos);
-      if (nl < 0 || nl >= end) return NONE;
       if (c0 !== CC_HASH && !this.headerAt(buf, pos, nl)) this.line(buf.toString('latin1', pos, nl));
       return nl + 1;
     }
+    // A frame line off the guess: find it by hash, or parse it.
     const lines = this.lines;
     const java = this.ctx.javaTidy;
-    // A frame line. Next guess: the line that followed the previous line last time.
-    const prev = this.prevLine;
-    let entry = NONE;
-    if (prev !== NONE) {
-      const guess = lines.next[prev];
-      if (guess !== NONE && lines.java[guess] === (java ? 1 : 0) && lines.matches(guess, buf, dv, pos, end))
-        entry = guess;
-    }
-    let next: number;
-    if (entry !== NONE) {
-      next = pos + lines.len[entry] + 1;
-    } else {
-      const nl = buf.indexOf(CC_LF, pos);
-      if (nl < 0 || nl >= end) return NONE;
-      next = nl + 1;
-      const hash = hashLine(buf, dv, pos, nl, java);
-      entry = lines.find(buf, dv, pos, nl, hash, java);
-      if (entry === NONE) {
-        const generation = lines.generation;
-        entry = this.newEntry(buf, dv, pos, nl, hash, java);
-        if (lines.generation !== generation) {
-          // The cache started over: entry numbers held elsewhere mean other lines now.
-          this.trie.forgetLines();
-          this.prevLine = NONE;
-        }
-        if (entry === NONE) return next;
+    const hash = hashLine(buf, dv, pos, nl, java);
+    let entry = lines.find(buf, dv, pos, nl, hash, java);
+    if (entry === NONE) {
+      const generation = lines.generation;
+      entry = this.newEntry(buf, dv, pos, nl, hash, java);
+      if (lines.generation !== generation) {
+        // The cache started over: entry numbers held elsewhere mean other lines now.
+        this.prevLine = NONE;
+        this.firstLine = NONE;
       }
-      if (this.prevLine !== NONE) lines.next[this.prevLine] = entry;
+      if (entry === NONE) return nl + 1;
     }
+    if (this.prevLine !== NONE) lines.next[this.prevLine] = entry;
+    else this.firstLine = entry;
     this.prevLine = entry;
-    const node = this.node;
-    if (node === NONE) return next;
-    const trie = this.trie;
-    const ids = lines.ids[entry];
-    let to = node;
-    for (let n = 0; n < ids.length; n++) to = trie.child(to, ids[n]);
-    trie.remember(node, entry, to);
-    this.node = to;
-    return next;
+    if (this.pname !== NONE) this.appendFrames(entry);
+    return nl + 1;
   }
 
   /** newEntry parses and tidies a frame line not seen before; NONE (and a warning) if it is not one. */
@@ -666,11 +665,11 @@ export class StackCollapser {
       return;
     }
     this.prevLine = NONE;
-    let node = this.node;
-    if (node === NONE) return;
+    if (this.pname === NONE) return;
     const ids = this.frameLineIds(frame);
-    for (let n = 0; n < ids.length; n++) node = this.trie.child(node, ids[n]);
-    this.node = node;
+    if (this.depth + ids.length > this.frames.length)
+      this.frames = grownInt32(this.frames, this.depth + ids.length);
+    for (const id of ids) this.frames[this.depth++] = id;
   }
 
   /**
@@ -775,8 +774,8 @@ export class StackCollapser {
     return false;
   }
 
-  /** pnameInfo names the process as the options say and finds (or makes) its trie root. */
-  private pnameInfo(comm: string, first: string, second: string | undefined): PnameInfo {
+  /** pnameInfo names the process as the options say and finds (or makes) its id. */
+  private pnameInfo(comm: string, first: string, second: string | undefined, ready?: string): PnameInfo {
     let pid: string;
     let tid: string;
     // Perl truthiness: a missing or "0" second number means perf printed only the TID.
@@ -787,88 +786,123 @@ export class StackCollapser {
       pid = first;
       tid = second;
     }
-    let pname = this.includeTid ? `${comm}-${pid}/${tid}` : this.includePid ? `${comm}-${pid}` : comm;
-    if (pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
+    let pname =
+      ready ?? (this.includeTid ? `${comm}-${pid}/${tid}` : this.includePid ? `${comm}-${pid}` : comm);
+    if (ready === undefined && pname.indexOf(' ') >= 0) pname = pname.replaceAll(' ', '_');
     let info = this.pnames.get(pname);
     if (info === undefined) {
       const own = detach(pname);
       info = {
-        root: this.trie.newRoot(own),
+        id: this.pnameNames.length,
         java: this.javaPrefixTidy ? own.startsWith('java') : own === 'java',
       };
+      this.pnameNames.push(own);
       this.pnames.set(own, info);
     }
     return info;
   }
 
+  /**
+   * startSample names the sample. Like the script, a header does not end an open sample: its
+   * frames so far stay and are counted under the new name.
+   */
   private startSample(info: PnameInfo): void {
-    // Like the script, a header does not end an open sample: its frames move to the new name.
-    const open = this.node;
-    this.node = open === NONE || this.trie.frame[open] === NONE ? info.root : this.reroot(open, info.root);
+    this.pname = info.id;
     this.prevLine = NONE;
     this.ctx.javaTidy = info.java;
   }
 
-  /** reroot walks the frames of `from` (below its process root) again from `root`. */
-  private reroot(from: number, root: number): number {
-    const trie = this.trie;
-    const frames: number[] = [];
-    for (let n = from; trie.frame[n] !== NONE; n = trie.parent[n]) frames.push(trie.frame[n]);
-    let node = root;
-    for (let i = frames.length - 1; i >= 0; i--) node = trie.child(node, frames[i]);
-    return node;
-  }
-
   private flush(): void {
-    const node = this.node;
-    if (node === NONE) return;
-    const count = this.trie.count;
-    const prev = count[node];
-    if (prev === undefined) this.counted.push(node);
-    count[node] = addCount(prev, this.period);
-    this.node = NONE;
+    if (this.pname === NONE) return;
+    this.stacks.add(this.pname, this.frames, this.depth, this.period);
+    this.pname = NONE;
+    this.depth = 0;
     this.prevLine = NONE;
   }
 
-  /** distinctStacks is the number of distinct (process root, frame path) stacks so far. */
-  get distinctStacks(): number {
-    return this.counted.length;
+  /** firstEvent is the event filter in force: given, or the first event seen; '' before any. */
+  get firstEvent(): string {
+    return this.eventFilter;
+  }
+
+  /** exportStacks returns the counted stacks with their names, to merge into another collapser. */
+  exportStacks(): ExportedStacks {
+    return {
+      processNames: this.pnameNames,
+      frameNames: this.frameNames,
+      ...this.stacks.export(),
+    };
   }
 
   /**
-   * sortedEntries returns every folded stack and its count, sorted in Perl's `sort keys`
-   * (byte) order. Distinct trie paths can spell the same stack (`a;b` + `c` and `a` + `b;c`),
-   * so equal keys are merged after the sort.
+   * mergeStacks adds stacks exported by another collapser (the same options, a later part of
+   * the same input), renaming its process and frame ids to this one's.
    */
-  private sortedEntries(): [string, number | bigint][] {
-    const names = this.frameNames;
-    const trie = this.trie;
-    const out: [string, number | bigint][] = [];
-    for (const node of this.counted) {
-      let key = '';
-      let n = node;
-      for (; trie.frame[n] !== NONE; n = trie.parent[n]) key += `;${names[trie.frame[n]]}`;
-      out.push([(trie.rootName.get(n) as string) + key, trie.count[node] as number | bigint]);
+  mergeStacks(other: ExportedStacks): void {
+    const processIds = other.processNames.map((name) => this.pnameInfo(name, '', undefined, name).id);
+    const frameIds = other.frameNames.map((name) => this.frameId(name));
+    let leafFirst = new Int32Array(256);
+    for (let s = 0; s < other.size; s++) {
+      let o = other.off[s];
+      const process = processIds[other.pool[o++]];
+      const depth = other.pool[o++];
+      if (depth > leafFirst.length) leafFirst = grownInt32(leafFirst, depth);
+      for (let k = depth - 1; k >= 0; k--) leafFirst[k] = frameIds[other.pool[o++]];
+      this.stacks.add(process, leafFirst, depth, other.bigCounts.get(s) ?? other.counts[s]);
     }
-    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    let w = 0;
-    for (let r = 0; r < out.length; r++) {
-      if (w > 0 && out[w - 1][0] === out[r][0]) out[w - 1][1] = addCount(out[w - 1][1], out[r][1]);
-      else out[w++] = out[r];
-    }
-    out.length = w;
-    return out;
   }
 
-  /** sortedLines yields `stack count\n` lines in Perl's `sort keys` (byte) order. */
-  *sortedLines(): Generator<string> {
-    for (const [key, count] of this.sortedEntries()) yield `${key} ${perlNumberString(count)}\n`;
+  /** distinctStacks is the number of distinct (process, frames) stacks so far. */
+  get distinctStacks(): number {
+    return this.stacks.size;
+  }
+
+  /**
+   * sortedOrder returns the stacks in Perl's `sort keys` (byte) order. Distinct id sequences
+   * can spell the same key (a process name holding `;`), so the writer merges equal neighbours.
+   */
+  private sortedOrder(): { order: Int32Array; names: StackNames } {
+    const names: StackNames = { processNames: this.pnameNames, frameNames: this.frameNames };
+    const stacks = this.stacks;
+    const order = new Int32Array(stacks.size);
+    for (let s = 0; s < order.length; s++) order[s] = s;
+    order.sort((a, b) => compareStacks(stacks, a, b, names));
+    return { order, names };
+  }
+
+  /**
+   * sortedChunks yields the whole output, `stack count\n` lines in Perl's `sort keys` (byte)
+   * order, as latin1 bytes in chunks of about OUTPUT_BATCH_BYTES: lines are spelled a batch at
+   * a time, so output memory stays flat however many stacks there are. A chunk is a fresh
+   * buffer the caller may keep, unless the caller passes `true` to `next()` (the generator's
+   * argument): that says the last chunk's bytes are written out, and its buffer is reused.
+   * Reuse keeps RSS flat; fresh buffers are external memory that V8 frees late.
+   */
+  *sortedChunks(batchBytes = OUTPUT_BATCH_BYTES): Generator<Buffer, void, boolean | undefined> {
+    const { order, names } = this.sortedOrder();
+    const stacks = this.stacks;
+    const writer = new FoldedWriter(stacks, this.pnameNames, this.frameNames, batchBytes);
+    for (let r = 0; r < order.length; ) {
+      const s = order[r];
+      let count = stacks.total(s);
+      let next = r + 1;
+      while (next < order.length && compareStacks(stacks, s, order[next], names) === 0)
+        count = addCount(count, stacks.total(order[next++]));
+      const countText = perlNumberString(count);
+      if (!writer.fits(s, countText)) {
+        const reuse = yield writer.filled();
+        writer.restart(reuse === true);
+      }
+      writer.add(s, countText);
+      r = next;
+    }
+    if (writer.pending > 0) yield writer.filled();
   }
 
   /** output returns the whole collapsed text (latin1 chars = bytes). */
   output(): string {
     let out = '';
-    for (const l of this.sortedLines()) out += l;
+    for (const chunk of this.sortedChunks()) out += chunk.toString('latin1');
     return out;
   }
 }
