@@ -207,7 +207,9 @@ function judge(c: RealworldCase, findings: FindingLike[]): { verdict: Verdict; d
   const top = findings.slice(0, TOP);
   const summary = top.map(describe).join(', ');
   if (c.clean) {
-    const alarms = findings.filter((x) => ABOVE_LOW.has(x.severity));
+    // As in the diagnosis fixtures: saying where a CPU-bound program's time goes (cpu-hotspot,
+    // which includes dependency-hotspot) is not an alarm; any problem category above low is.
+    const alarms = findings.filter((x) => ABOVE_LOW.has(x.severity) && x.category !== 'cpu-hotspot');
     return alarms.length > 0
       ? { verdict: 'false-alarm', detail: alarms.map(describe).join(', ') }
       : { verdict: 'right', detail: summary || 'no findings' };
