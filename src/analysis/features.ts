@@ -17,7 +17,12 @@ import {
   nodeProcessFeatures,
   parseNodeMetrics,
 } from './features/read-node-metrics.js';
-import { type ProcessFeatures, parseTimeseries, timeseriesFeatures } from './features/read-timeseries.js';
+import {
+  type ProcessFeatures,
+  parseTimeseries,
+  type TargetWindow,
+  timeseriesFeatures,
+} from './features/read-timeseries.js';
 import { type Runtime, runtimeOfFrame, runtimesOfProfile } from './features/runtimes.js';
 import { mergeViews, type SampleKind, type SampleView, viewsOfProfile } from './features/sample-views.js';
 import { JavaSourceLocator } from './features/source-lines.js';
@@ -99,7 +104,7 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
     const path = join(runDir, a.path);
     try {
       if (a.kind === 'timeseries' && a.collector === 'system') {
-        const ts = timeseriesFeatures(parseTimeseries(readFileSync(path, 'utf8')));
+        const ts = timeseriesFeatures(parseTimeseries(readFileSync(path, 'utf8')), targetWindowOf(manifest));
         if (!ts) continue;
         Object.assign(input.metrics, ts.metrics);
         input.processes = ts.processes;
@@ -168,6 +173,23 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
   return { input, notes };
+}
+
+/**
+ * targetWindowOf is the target's own life from the manifest (exec to exit, and the CPU the
+ * kernel charged it), so collector start-up and teardown never count as the program's.
+ */
+function targetWindowOf(manifest: RunManifest): TargetWindow | undefined {
+  const startMs = Date.parse(manifest.startedAt);
+  const endMs = Date.parse(manifest.endedAt);
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || !(manifest.wallMs > 0)) return undefined;
+  const cpu = manifest.targetCpu;
+  return {
+    startMs,
+    endMs,
+    wallS: manifest.wallMs / 1000,
+    ...(cpu ? { cpuS: cpu.userS + cpu.systemS } : {}),
+  };
 }
 
 function pstatsView(p: Profile): SampleView[] {
