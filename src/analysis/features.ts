@@ -17,6 +17,7 @@ import {
   nodeProcessFeatures,
   parseNodeMetrics,
 } from './features/read-node-metrics.js';
+import { profilingCostLine } from './features/profiling-cost.js';
 import {
   type ProcessFeatures,
   parseTimeseries,
@@ -170,6 +171,8 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   input.runtimes = runtimesOf(input.views);
   if (input.runtimes.includes('jvm')) locateJvmSources(input.views, manifest);
   addGcShare(input);
+  const cost = profilingCostLine(manifest.collectors ?? []);
+  if (cost) notes.push(cost);
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
   return { input, notes };
