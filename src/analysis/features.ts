@@ -10,6 +10,7 @@ import type { Profile } from '../model/profile.js';
 import { type DiagnosisInput, emptyDiagnosisInput } from './features/diagnosis-input.js';
 import type { Metrics } from './features/metrics.js';
 import { ownLines } from './features/own-lines.js';
+import { profilingCostLine } from './features/profiling-cost.js';
 import { type CallStat, callStatsOf, mergeCallStats } from './features/read-call-stats.js';
 import {
   type NodeProcessFeatures,
@@ -17,7 +18,6 @@ import {
   nodeProcessFeatures,
   parseNodeMetrics,
 } from './features/read-node-metrics.js';
-import { profilingCostLine } from './features/profiling-cost.js';
 import {
   type ProcessFeatures,
   parseTimeseries,
