@@ -171,11 +171,31 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   input.runtimes = runtimesOf(input.views);
   if (input.runtimes.includes('jvm')) locateJvmSources(input.views, manifest);
   addGcShare(input);
+  const thin = thinProfileNote(input.views);
+  if (thin) notes.push(thin);
   const cost = profilingCostLine(manifest.collectors ?? []);
   if (cost) notes.push(cost);
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
   return { input, notes };
+}
+
+/** THIN_PROFILE_S: under this much sampled CPU (20 samples at 100 Hz) shares are rough. */
+const THIN_PROFILE_S = 0.2;
+
+/**
+ * thinProfileNote says plainly when the CPU profile holds too little time to rank functions
+ * with confidence (a program that ends in a fraction of a second), rather than leaving the
+ * reader to trust shares computed from a handful of samples.
+ */
+function thinProfileNote(views: SampleView[]): string | undefined {
+  const cpu = views.find((v) => v.kind === 'cpu');
+  if (!cpu) return undefined;
+  // Sample counts come from ~100 Hz samplers (perf -F 99, bpftrace profile:hz:99).
+  const perSecond: Record<string, number> = { nanoseconds: 1e9, microseconds: 1e6, milliseconds: 1e3 };
+  const seconds = cpu.total / (perSecond[cpu.unit] ?? 100);
+  if (seconds >= THIN_PROFILE_S) return undefined;
+  return `the CPU profile is thin (${Math.round(seconds * 1000)} ms of samples, under ${THIN_PROFILE_S * 1000} ms): the run was short, so function shares are rough`;
 }
 
 /**

@@ -191,13 +191,22 @@ export function withinWindow(
 }
 
 function threadLives(main: Track): ThreadLife[] {
-  const byTid = new Map<number, ThreadLife>();
+  const byTid = new Map<number, ThreadLife & { seen: number; parked: number }>();
   for (const { p } of main.points) {
     for (const th of p.threadSamples) {
-      const life = byTid.get(th.tid) ?? { tid: th.tid, comm: th.comm, cpuS: 0, parked: true };
+      const life = byTid.get(th.tid) ?? {
+        tid: th.tid,
+        comm: th.comm,
+        cpuS: 0,
+        parkedShare: 0,
+        seen: 0,
+        parked: 0,
+      };
       life.comm = th.comm;
       life.cpuS = (th.cpuUserMs + th.cpuSystemMs) / 1000;
-      if (waitReason(th.state, th.wchan) !== 'lock') life.parked = false;
+      life.seen++;
+      if (waitReason(th.state, th.wchan) === 'lock') life.parked++;
+      life.parkedShare = life.parked / life.seen;
       byTid.set(th.tid, life);
     }
   }

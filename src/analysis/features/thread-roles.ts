@@ -20,14 +20,15 @@ export interface ThreadLife {
   tid: number;
   comm: string;
   cpuS: number;
-  /** parked is true when every observation found it asleep in a futex wait. */
-  parked: boolean;
+  /** parkedShare is the share of its observations asleep in a futex wait. */
+  parkedShare: number;
 }
 
 /**
  * pickMainThread returns the tid that plays the program's main thread: the process's first
  * thread (tid = pid), unless that thread only ever waited in a futex while using next to no
- * CPU, as a launcher does that starts the real main thread and joins it (HotSpot's `java`
+ * CPU (parked in at least 90% of the samples: the first ones may catch it starting up), as a
+ * launcher does that starts the real main thread and joins it (HotSpot's `java`
  * launcher runs main() on a second thread named like the first). Then the busiest thread
  * with the process's own name that is not a runtime helper is the main thread.
  */
@@ -38,7 +39,7 @@ export function pickMainThread(
   wallS: number,
 ): number {
   const first = threads.find((t) => t.tid === pid);
-  if (!first || !first.parked || first.cpuS > Math.max(0.01, 0.02 * wallS)) return pid;
+  if (!first || first.parkedShare < 0.9 || first.cpuS > Math.max(0.02, 0.02 * wallS)) return pid;
   const candidates = threads
     .filter((t) => t.tid !== pid && t.comm === processComm && !isRuntimeHelperThread(t.comm))
     .sort((a, b) => b.cpuS - a.cpuS);
