@@ -113,8 +113,11 @@ export type RecordMode = 'fp' | 'dwarf' | 'dwarf-offcpu';
  * perfRecordArgv attaches to the target's pid (`-p`; children it forks later are followed, as
  * perf inherits counters by default) with events disabled (`-D -1`) until the runner says
  * `enable` on the control fd and perf acks: the target waits before its exec meanwhile, so no
- * sample is lost and perf's start-up and teardown stay out of the target's wall time. Without a
- * pid (the availability probes) perf wraps `argv` as before.
+ * sample is lost and perf's start-up and teardown stay out of the target's wall time.
+ * `--synth=no`: the waiting process is still the exec gate (/bin/sh); maps synthesized from it
+ * would outlive its exec and hide the target's own executable from the unwinder (seen: the
+ * caller of a contended mutex lost from every off-CPU stack). Without a pid (the availability
+ * probes) perf wraps `argv` as before.
  */
 export function perfRecordArgv(
   binary: string,
@@ -124,7 +127,10 @@ export function perfRecordArgv(
   pid?: number,
 ): string[] {
   const head = [binary, 'record', '-F', String(PERF_FREQUENCY_HZ)];
-  const target = pid === undefined ? ['--', ...argv] : ['-D', '-1', '--control', 'fd:3,4', '-p', String(pid)];
+  const target =
+    pid === undefined
+      ? ['--', ...argv]
+      : ['--synth=no', '-D', '-1', '--control', 'fd:3,4', '-p', String(pid)];
   if (mode === 'fp') return [...head, '-g', '-q', '-o', dataFile, ...target];
   const dwarf = ['--call-graph', `dwarf,${DWARF_STACK_BYTES}`, '--max-size', PERF_MAX_DATA];
   const off =
