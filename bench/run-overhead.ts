@@ -1,23 +1,30 @@
 /**
- * run-overhead: what `autoprof run` with its default collectors costs a CPU-bound target, for a
- * Node, a Python and a native program, plus cProfile's cost on the Python one.
+ * run-overhead: what `autoprof run` with its default collectors adds to a CPU-bound target's
+ * wall time, for a Node, a Python, a JVM and a native program.
  *
- * The targets time themselves (elapsed_ms=N on stdout), so autoprof's start-up and its
- * post-processing do not count: only what the collectors add while the program runs. Bare and
- * profiled runs are interleaved (machines here are noisy) and the medians of --runs (default 5)
- * are compared. Anchors measured on these machines: node --cpu-prof at 1 kHz added about 10% to
- * a JSON-heavy loop, python -m cProfile about 70%. Goal: at most 3% for the default collectors.
+ * The target is timed FROM OUTSIDE: bare, from spawn to exit as seen by this process; under
+ * autoprof, the runner's own measurement of the target process, from its release to exec
+ * (collectors attach while it waits) to its exit (manifest.json wallMs), so autoprof's start-up
+ * and post-processing are not counted but everything the collectors do while it runs is.
+ * Bare and profiled runs alternate (machines here are noisy) and the medians of --runs (at
+ * least 9) are compared. It also prints the collectors' own CPU and peak RSS (manifest costs).
+ * Goal: at most 3% added wall time for every runtime, at most 1% for Node and native.
  *
- * Usage: node --import tsx bench/run-overhead.ts [--runs 5]
+ * Run it under the timing lock: flock /tmp/autoprof-timing.lock node --import tsx bench/run-overhead.ts [--runs 9] [--only node,native]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const flag = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const runs = Math.max(9, Number(flag('--runs')) || 9);
+const only = flag('--only')?.split(',');
 const work = mkdtempSync(join(tmpdir(), 'autoprof-overhead-'));
 
 // The built CLI is what users run; fall back to the sources under tsx.
@@ -28,80 +35,95 @@ const cli = existsSync(here('../dist/cli/main.js'))
 interface Target {
   name: string;
   argv: string[];
-  collectors?: string;
 }
 
-function elapsedOf(stdout: string, what: string): number {
-  const m = /elapsed_ms=([\d.]+)/.exec(stdout);
-  if (!m) throw new Error(`${what}: no elapsed_ms in output: ${stdout.slice(0, 200)}`);
-  return Number(m[1]);
+interface CollectorCost {
+  name: string;
+  status: string;
+  cost?: { cpuS: number; peakRssMb?: number; where: string };
 }
 
-function bare(t: Target): number {
-  const r = spawnSync(t.argv[0], t.argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${t.name} bare failed: ${r.stderr}`);
-  return elapsedOf(r.stdout, `${t.name} bare`);
+/**
+ * spawnAndWait times a process from spawn to exit. `detached` gives it its own session, as the
+ * runner gives the target: with autogroup scheduling (Linux default) a session is a scheduling
+ * group, so bare and profiled targets must both have one to be compared on a busy machine.
+ */
+function spawnAndWait(argv: string[], detached = false): Promise<{ code: number | null; wallMs: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 }));
+  });
 }
 
-function profiled(t: Target, i: number): number {
+async function bare(t: Target): Promise<number> {
+  const r = await spawnAndWait(t.argv, true);
+  if (r.code !== 0) throw new Error(`${t.name} bare exited with ${r.code}`);
+  return r.wallMs;
+}
+
+async function profiled(t: Target, i: number): Promise<{ wallMs: number; costs: CollectorCost[] }> {
   const out = join(work, `${t.name}-${i}`);
-  const args = [
-    'run',
-    '--out',
-    out,
-    ...(t.collectors ? ['--collectors', t.collectors] : []),
-    '--',
-    ...t.argv,
-  ];
-  const r = spawnSync(cli[0], [...cli.slice(1), ...args], { encoding: 'utf8' });
-  if (r.status !== 0)
-    throw new Error(`${t.name} under autoprof failed (${r.status}): ${r.stderr.slice(-400)}`);
+  const r = await spawnAndWait([...cli, 'run', '--out', out, '--', ...t.argv]);
+  if (r.code !== 0) throw new Error(`${t.name} under autoprof exited with ${r.code}`);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-  const stdout = readFileSync(join(out, manifest.output.stdout.path), 'utf8');
-  const collectors = manifest.collectors
-    .map((c: { name: string; status: string }) => `${c.name}:${c.status}`)
-    .join(',');
   rmSync(out, { recursive: true, force: true });
-  lastCollectors.set(t.name, collectors);
-  return elapsedOf(stdout, `${t.name} profiled`);
+  return { wallMs: manifest.wallMs, costs: manifest.collectors };
 }
-
-const lastCollectors = new Map<string, string>();
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function main(): void {
+function costLine(all: CollectorCost[][]): string {
+  const names = [...new Set(all.flat().map((c) => c.name))];
+  return names
+    .map((name) => {
+      const costs = all.flatMap((run) => run.filter((c) => c.name === name && c.cost).map((c) => c.cost!));
+      if (costs.length === 0) return `${name}: no cost reported`;
+      const cpu = median(costs.map((c) => c.cpuS));
+      const rss = costs.some((c) => c.peakRssMb !== undefined)
+        ? `, peak RSS ${median(costs.map((c) => c.peakRssMb ?? 0)).toFixed(1)} MB`
+        : '';
+      return `${name} ${cpu.toFixed(3)} s CPU${rss} (${costs[0].where})`;
+    })
+    .join('; ');
+}
+
+async function main(): Promise<void> {
   const nativeBin = join(work, 'cpu_bound');
   execFileSync('gcc', ['-O2', '-fno-omit-frame-pointer', '-o', nativeBin, here('./targets/cpu_bound.c')]);
+  execFileSync('javac', ['-d', work, here('./targets/CpuBound.java')]);
   const targets: Target[] = [
     { name: 'node', argv: [process.execPath, here('./targets/cpu-bound.mjs')] },
     { name: 'python', argv: ['python3', here('./targets/cpu_bound.py')] },
+    { name: 'jvm', argv: ['java', '-cp', work, 'CpuBound'] },
     { name: 'native', argv: [nativeBin] },
-    {
-      name: 'python-cprofile',
-      argv: ['python3', here('./targets/cpu_bound.py')],
-      collectors: 'cprofile,system',
-    },
-  ];
-  console.log(`runner: ${cli.slice(1).join(' ')}; ${runs} interleaved runs each; target-timed elapsed ms`);
+  ].filter((t) => !only || only.includes(t.name));
+  console.log(
+    `runner: ${cli.slice(1).join(' ')}; ${runs} interleaved runs each; target wall time measured from outside; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
   for (const t of targets) {
     const b: number[] = [];
     const p: number[] = [];
+    const costs: CollectorCost[][] = [];
     for (let i = 0; i < runs; i++) {
-      b.push(bare(t));
-      p.push(profiled(t, i));
+      b.push(await bare(t));
+      const r = await profiled(t, i);
+      p.push(r.wallMs);
+      costs.push(r.costs);
     }
     const mb = median(b);
     const mp = median(p);
-    const overhead = ((mp - mb) / mb) * 100;
+    const added = ((mp - mb) / mb) * 100;
     console.log(
-      `${t.name.padEnd(16)} bare ${mb.toFixed(1)} ms, profiled ${mp.toFixed(1)} ms, ratio ${(mp / mb).toFixed(3)} (${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}%) collectors ${lastCollectors.get(t.name)}`,
+      `${t.name.padEnd(7)} bare ${mb.toFixed(1)} ms, profiled ${mp.toFixed(1)} ms, ratio ${(mp / mb).toFixed(3)} (${added >= 0 ? '+' : ''}${added.toFixed(1)}%); collectors: ${costLine(costs)}`,
     );
   }
+  console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   rmSync(work, { recursive: true, force: true });
 }
 
-main();
+await main();

@@ -10,6 +10,7 @@ import type { Profile } from '../model/profile.js';
 import { type DiagnosisInput, emptyDiagnosisInput } from './features/diagnosis-input.js';
 import type { Metrics } from './features/metrics.js';
 import { ownLines } from './features/own-lines.js';
+import { profilingCostLine } from './features/profiling-cost.js';
 import { type CallStat, callStatsOf, mergeCallStats } from './features/read-call-stats.js';
 import {
   type NodeProcessFeatures,
@@ -17,7 +18,12 @@ import {
   nodeProcessFeatures,
   parseNodeMetrics,
 } from './features/read-node-metrics.js';
-import { type ProcessFeatures, parseTimeseries, timeseriesFeatures } from './features/read-timeseries.js';
+import {
+  type ProcessFeatures,
+  parseTimeseries,
+  type TargetWindow,
+  timeseriesFeatures,
+} from './features/read-timeseries.js';
 import { type Runtime, runtimeOfFrame, runtimesOfProfile } from './features/runtimes.js';
 import { mergeViews, type SampleKind, type SampleView, viewsOfProfile } from './features/sample-views.js';
 import { JavaSourceLocator } from './features/source-lines.js';
@@ -99,7 +105,7 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
     const path = join(runDir, a.path);
     try {
       if (a.kind === 'timeseries' && a.collector === 'system') {
-        const ts = timeseriesFeatures(parseTimeseries(readFileSync(path, 'utf8')));
+        const ts = timeseriesFeatures(parseTimeseries(readFileSync(path, 'utf8')), targetWindowOf(manifest));
         if (!ts) continue;
         Object.assign(input.metrics, ts.metrics);
         input.processes = ts.processes;
@@ -165,9 +171,48 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   input.runtimes = runtimesOf(input.views);
   if (input.runtimes.includes('jvm')) locateJvmSources(input.views, manifest);
   addGcShare(input);
+  const thin = thinProfileNote(input.views);
+  if (thin) notes.push(thin);
+  const cost = profilingCostLine(manifest.collectors ?? []);
+  if (cost) notes.push(cost);
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
   return { input, notes };
+}
+
+/** THIN_PROFILE_S: under this much sampled CPU (20 samples at 100 Hz) shares are rough. */
+const THIN_PROFILE_S = 0.2;
+
+/**
+ * thinProfileNote says plainly when the CPU profile holds too little time to rank functions
+ * with confidence (a program that ends in a fraction of a second), rather than leaving the
+ * reader to trust shares computed from a handful of samples.
+ */
+function thinProfileNote(views: SampleView[]): string | undefined {
+  const cpu = views.find((v) => v.kind === 'cpu');
+  if (!cpu) return undefined;
+  // Sample counts come from ~100 Hz samplers (perf -F 99, bpftrace profile:hz:99).
+  const perSecond: Record<string, number> = { nanoseconds: 1e9, microseconds: 1e6, milliseconds: 1e3 };
+  const seconds = cpu.total / (perSecond[cpu.unit] ?? 100);
+  if (seconds >= THIN_PROFILE_S) return undefined;
+  return `the CPU profile is thin (${Math.round(seconds * 1000)} ms of samples, under ${THIN_PROFILE_S * 1000} ms): the run was short, so function shares are rough`;
+}
+
+/**
+ * targetWindowOf is the target's own life from the manifest (exec to exit, and the CPU the
+ * kernel charged it), so collector start-up and teardown never count as the program's.
+ */
+function targetWindowOf(manifest: RunManifest): TargetWindow | undefined {
+  const startMs = Date.parse(manifest.startedAt);
+  const endMs = Date.parse(manifest.endedAt);
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || !(manifest.wallMs > 0)) return undefined;
+  const cpu = manifest.targetCpu;
+  return {
+    startMs,
+    endMs,
+    wallS: manifest.wallMs / 1000,
+    ...(cpu ? { cpuS: cpu.userS + cpu.systemS } : {}),
+  };
 }
 
 function pstatsView(p: Profile): SampleView[] {

@@ -66,6 +66,21 @@ export interface CollectorResult {
   artifacts: ArtifactRecord[];
 }
 
+/**
+ * CollectorCost is what a collector itself used, kept apart from the target's figures:
+ * `process` for its own processes (perf, bpftrace, py-spy, perf script), `autoprof` for work
+ * inside autoprof's process (the /proc sampler), `in-target` for threads it runs inside the
+ * target (in-process samplers, JFR), whose CPU the target's own CPU also includes.
+ */
+export interface CollectorCost {
+  where: 'process' | 'autoprof' | 'in-target';
+  cpuS: number;
+  /** peakRssMb is the largest resident set of its processes; absent where it shares one. */
+  peakRssMb?: number;
+  /** processes counts the processes it started (0 for in-process work). */
+  processes: number;
+}
+
 /** Collector is one pluggable source of profiling data. */
 export interface Collector {
   name: CollectorName;
@@ -78,4 +93,6 @@ export interface Collector {
   start?(rootPid: number, ctx: CollectorContext): Promise<void>;
   /** stop runs after the target exited (or was interrupted) and returns the artifacts. */
   stop(ctx: CollectorContext): Promise<CollectorResult>;
+  /** cost reports, after stop, what the collector itself used during the last run. */
+  cost?(): CollectorCost | undefined;
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { ArtifactRecord, CollectorName, CollectorStatus } from './collector.js';
+import type { ArtifactRecord, CollectorCost, CollectorName, CollectorStatus } from './collector.js';
 import type { ProcessRecord } from './process-tree.js';
 
 /** MANIFEST_SCHEMA names the manifest.json shape; bump it on breaking changes. */
@@ -27,6 +27,8 @@ export interface CollectorEntry {
   warnings: string[];
   /** reason says why a collector was unavailable, skipped or failed. */
   reason?: string;
+  /** cost is what the collector itself used (CPU seconds, peak RSS), never counted as the target's. */
+  cost?: CollectorCost;
 }
 
 /** TargetSummary is what was run. */
@@ -60,7 +62,13 @@ export interface RunManifest {
   environment: EnvironmentSummary;
   startedAt: string;
   endedAt: string;
+  /** wallMs runs from the target's exec to its exit, as the runner saw them. */
   wallMs: number;
+  /**
+   * targetCpu is the CPU the kernel charged the target's root process (and the children it
+   * waited for) by its exit, the figure `time` prints; absent for --pid runs.
+   */
+  targetCpu?: { userS: number; systemS: number };
   exit: ExitSummary;
   rootPid: number;
   /** processes is every process seen in the target's tree over the run. */

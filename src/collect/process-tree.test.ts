@@ -29,6 +29,8 @@ function stat(pid: number, ppid: number, pgrp = pid, session = pgrp): ProcStat {
     session,
     utimeTicks: 0,
     stimeTicks: 0,
+    cutimeTicks: 0,
+    cstimeTicks: 0,
     numThreads: 1,
     startTicks: pid,
     processor: 0,

@@ -12,6 +12,9 @@ export interface ProcStat {
   /** utimeTicks and stimeTicks are CPU time in clock ticks (USER_HZ, 100 on Linux). */
   utimeTicks: number;
   stimeTicks: number;
+  /** cutimeTicks and cstimeTicks are the CPU of children it waited for (reaped). */
+  cutimeTicks: number;
+  cstimeTicks: number;
   numThreads: number;
   /** startTicks is the start time after boot in clock ticks: with the pid it names a process uniquely. */
   startTicks: number;
@@ -42,6 +45,8 @@ export function parseProcStat(text: string): ProcStat | undefined {
     session: Number(f[3]),
     utimeTicks: Number(f[11]),
     stimeTicks: Number(f[12]),
+    cutimeTicks: Number(f[13]),
+    cstimeTicks: Number(f[14]),
     numThreads: Number(f[17]),
     startTicks: Number(f[19]),
     processor: Number(f[36]),

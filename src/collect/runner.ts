@@ -3,7 +3,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import { BoundedCapture, type CaptureSummary, DEFAULT_CAPTURE_BYTES } from './bounded-capture.js';
-import { type ProcessRecord, ProcessTree } from './process-tree.js';
+import { gatedArgv, releaseGate, waitUntilStopped } from './exec-gate.js';
+import { type ProcessRecord, ProcessTree, readProcStat } from './process-tree.js';
 
 /** DEFAULT_GRACE_MS is how long the tree gets between SIGTERM and SIGKILL. */
 export const DEFAULT_GRACE_MS = 5000;
@@ -76,6 +77,11 @@ export interface RunnerOptions {
   pollMs?: number;
   /** forwardSignals: autoprof's own SIGINT/SIGTERM/SIGHUP go to the target tree (default true). */
   forwardSignals?: boolean;
+  /**
+   * gate holds the target stopped just before its exec until `release()` (see exec-gate.ts), so
+   * collectors can attach first and the wall clock covers the target alone.
+   */
+  gate?: boolean;
 }
 
 /** RunOutcome is how one launch ended. */
@@ -85,9 +91,17 @@ export interface RunOutcome {
   signal: NodeJS.Signals | null;
   /** status is what a shell would report: the exit code, or 128 + signal number. */
   status: number;
+  /** startedAt is when the target was released to exec (spawn time without a gate). */
   startedAt: string;
   endedAt: string;
+  /** wallMs runs from the target's release (its exec) to its exit as the runner saw it. */
   wallMs: number;
+  /**
+   * cpuMs is the CPU the kernel charged the root (with the children it waited for) when it was
+   * reaped: autoprof's own children-CPU counters read just before the spawn and right at the
+   * exit. Collector processes exit later, so they are not in it.
+   */
+  cpuMs?: { user: number; system: number };
   timedOut: boolean;
   /** interruptedBy is autoprof's own signal that was forwarded, if any. */
   interruptedBy?: NodeJS.Signals;
@@ -107,6 +121,10 @@ export interface RunningTarget {
   pid: number;
   tree: ProcessTree;
   done: Promise<RunOutcome>;
+  /** held settles once a gated target waits before its exec (true), or could not be held (false). */
+  held: Promise<boolean>;
+  /** release lets a gated target exec and starts its wall clock; a no-op without a gate. */
+  release(): void;
   /** terminate stops the tree as a timeout would: SIGTERM, then SIGKILL after the grace. */
   terminate(): void;
 }
@@ -125,9 +143,11 @@ export function startTarget(options: RunnerOptions): RunningTarget {
   const captureBytes = options.captureBytes ?? DEFAULT_CAPTURE_BYTES;
   const stdout = new BoundedCapture(options.stdoutPath, captureBytes, captureBytes);
   const stderr = new BoundedCapture(options.stderrPath, captureBytes, captureBytes);
-  const startedAt = new Date();
-  const t0 = process.hrtime.bigint();
-  const child: ChildProcess = spawn(options.argv[0], options.argv.slice(1), {
+  let startedAt = new Date();
+  let t0 = process.hrtime.bigint();
+  const childCpuBefore = readProcStat(process.pid);
+  const argv = options.gate ? gatedArgv(options.argv) : options.argv;
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
     env: options.env,
     detached: true,
@@ -175,13 +195,25 @@ export function startTarget(options: RunnerOptions): RunningTarget {
 
   const pollTimer = setInterval(() => tree.poll(), options.pollMs ?? 100);
   if (pid > 0) tree.poll();
-  const timeoutTimer =
-    options.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          terminate();
-        }, options.timeoutMs)
-      : undefined;
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  const startClock = (): void => {
+    startedAt = new Date();
+    t0 = process.hrtime.bigint();
+    if (options.timeoutMs === undefined) return;
+    timeoutTimer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, options.timeoutMs);
+  };
+  const held = options.gate && pid > 0 ? waitUntilStopped(pid) : Promise.resolve(false);
+  let released = !options.gate;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    startClock();
+    releaseGate(pid);
+  };
+  if (!options.gate) startClock();
 
   child.stdout?.on('data', (chunk: Buffer) => stdout.write(chunk));
   child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
@@ -192,8 +224,10 @@ export function startTarget(options: RunnerOptions): RunningTarget {
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null): Promise<void> => {
       if (finished) return;
       finished = true;
+      released = true;
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       const endedAt = new Date();
+      const cpuMs = childCpuSince(childCpuBefore);
       if (timeoutTimer) clearTimeout(timeoutTimer);
       const { leftovers, survivors } = await reapTree(tree, pid, graceMs, signalTree);
       clearInterval(pollTimer);
@@ -208,6 +242,7 @@ export function startTarget(options: RunnerOptions): RunningTarget {
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
         wallMs,
+        ...(cpuMs && !spawnError ? { cpuMs } : {}),
         timedOut,
         interruptedBy,
         spawnError,
@@ -224,7 +259,21 @@ export function startTarget(options: RunnerOptions): RunningTarget {
     });
     child.once('exit', (code, signal) => void finish(code, signal));
   });
-  return { pid, tree, done, terminate };
+  return { pid, tree, done, held, release, terminate };
+}
+
+/** MS_PER_TICK converts /proc clock ticks (USER_HZ = 100 on Linux) to milliseconds. */
+const MS_PER_TICK = 10;
+
+function childCpuSince(
+  before: ReturnType<typeof readProcStat>,
+): { user: number; system: number } | undefined {
+  const after = readProcStat(process.pid);
+  if (!before || !after) return undefined;
+  return {
+    user: (after.cutimeTicks - before.cutimeTicks) * MS_PER_TICK,
+    system: (after.cstimeTicks - before.cstimeTicks) * MS_PER_TICK,
+  };
 }
 
 /**

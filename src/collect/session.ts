@@ -199,6 +199,18 @@ async function stopAll(active: Active[], ctx: CollectorContext): Promise<Artifac
   return artifacts;
 }
 
+/** recordCosts copies what each collector says it cost into its manifest entry. */
+function recordCosts(active: Active[]): void {
+  for (const a of active) {
+    try {
+      const cost = a.collector.cost?.();
+      if (cost) a.entry.cost = cost;
+    } catch {
+      // A cost that cannot be read is left out, never a failed run.
+    }
+  }
+}
+
 async function runOnce(
   options: SessionOptions,
   runDir: string,
@@ -240,6 +252,8 @@ async function runOnce(
     }
   }
 
+  // The target waits just before its exec while collectors attach, so none of their start-up
+  // lands in its wall time and every sample they take is of the target itself.
   const target = startTarget({
     ...launch,
     stdoutPath: join(ctx.artifactsDir, 'stdout.log'),
@@ -247,7 +261,10 @@ async function runOnce(
     timeoutMs: options.timeoutMs,
     graceMs: options.graceMs,
     captureBytes: options.captureBytes,
+    gate: true,
   });
+  if (!(await target.held))
+    ctx.log('runner: the target could not be held before its exec; collectors attach late');
   for (const a of usable) {
     if (a.entry.status === 'failed' || !a.collector.start) continue;
     try {
@@ -258,10 +275,12 @@ async function runOnce(
       ctx.log(`${a.collector.name}: ${a.entry.reason}`);
     }
   }
+  target.release();
   const progress = startProgress(options.progress, target.tree, usable);
   const outcome = await target.done;
   progress.stop();
   const artifacts = [...outputArtifacts(ctx, outcome), ...(await stopAll(usable, ctx))];
+  recordCosts(usable);
   return finishManifest(runDir, ctx, environment, {
     target: { argv: options.argv, cwd: options.cwd, resolvedPath: resolved.path },
     startedAt: outcome.startedAt,
@@ -331,6 +350,7 @@ function finishManifest(
     startedAt: parts.startedAt,
     endedAt: parts.endedAt,
     wallMs: parts.wallMs ?? o?.wallMs ?? 0,
+    ...(o?.cpuMs ? { targetCpu: { userS: o.cpuMs.user / 1000, systemS: o.cpuMs.system / 1000 } } : {}),
     exit: parts.exit,
     rootPid: parts.rootPid ?? o?.pid ?? 0,
     processes,
@@ -448,6 +468,7 @@ async function attachOnce(
   progress?.stop();
   const active = usable.filter((a) => a.entry.status !== 'skipped');
   const artifacts = await stopAll(active, ctx);
+  recordCosts(active);
   const endedAt = new Date();
   return finishManifest(runDir, ctx, environment, {
     target: { argv: tree.all()[0]?.argv ?? [], cwd: cwdOf(pid), attachedPid: pid },

@@ -1,5 +1,6 @@
 import type { ProcessSample, TimeseriesSample } from '../../collect/collectors/system.js';
 import type { Metrics } from './metrics.js';
+import { isRuntimeHelperThread, pickMainThread, type ThreadLife } from './thread-roles.js';
 import { linearTrend } from './trend.js';
 import { WAIT_REASONS, type WaitReason, waitReason } from './wait-reasons.js';
 
@@ -32,6 +33,8 @@ export interface TimeseriesFeatures {
   processes: ProcessFeatures[];
   /** mainPid is the process judged to be the program (see pickMainProcess). */
   mainPid: number;
+  /** mainTid is its thread judged to be the main thread (see pickMainThread). */
+  mainTid: number;
   /** wchans counts sleeping observations of the main thread by kernel wait function. */
   mainWchans: Record<string, number>;
 }
@@ -165,22 +168,77 @@ function rssTrend(track: Track): { slope: number; r2: number; growth: number } {
 }
 
 /**
+ * TargetWindow is the target's own life as the runner measured it: from its exec to its exit
+ * (epoch ms), with the CPU the kernel charged it at exit when known.
+ */
+export interface TargetWindow {
+  startMs: number;
+  endMs: number;
+  wallS: number;
+  cpuS?: number;
+}
+
+/**
+ * withinWindow keeps the samples taken while the target ran: before its release the process is
+ * the exec gate, stopped while collectors attach, and after its exit only leftovers remain.
+ */
+export function withinWindow(
+  samples: TimeseriesSample[],
+  window: TargetWindow | undefined,
+): TimeseriesSample[] {
+  if (!window) return samples;
+  return samples.filter((s) => s.t >= window.startMs && s.t <= window.endMs);
+}
+
+function threadLives(main: Track): ThreadLife[] {
+  const byTid = new Map<number, ThreadLife & { seen: number; parked: number }>();
+  for (const { p } of main.points) {
+    for (const th of p.threadSamples) {
+      const life = byTid.get(th.tid) ?? {
+        tid: th.tid,
+        comm: th.comm,
+        cpuS: 0,
+        parkedShare: 0,
+        seen: 0,
+        parked: 0,
+      };
+      life.comm = th.comm;
+      life.cpuS = (th.cpuUserMs + th.cpuSystemMs) / 1000;
+      life.seen++;
+      if (waitReason(th.state, th.wchan) === 'lock') life.parked++;
+      life.parkedShare = life.parked / life.seen;
+      byTid.set(th.tid, life);
+    }
+  }
+  return [...byTid.values()];
+}
+
+/**
  * timeseriesFeatures turns the /proc series into per-process features and the run's metrics:
  * CPU utilisation, system share, RSS trend, context switches, syscalls, I/O and the thread-state
- * breakdown of the main thread and of every thread that ran.
+ * breakdown of the main thread and of every program thread that ran. With the target's window
+ * only the samples inside it count, and its wall and CPU come from the runner's measurement.
  */
-export function timeseriesFeatures(samples: TimeseriesSample[]): TimeseriesFeatures | undefined {
+export function timeseriesFeatures(
+  allSamples: TimeseriesSample[],
+  window?: TargetWindow,
+): TimeseriesFeatures | undefined {
+  const samples = withinWindow(allSamples, window);
   if (samples.length === 0) return undefined;
   const all = tracks(samples);
   const main = pickMainProcess(all);
   if (!main) return undefined;
-  const wall = Math.max(0.001, (samples[samples.length - 1].t - samples[0].t) / 1000);
+  const wall = window
+    ? Math.max(0.001, window.wallS)
+    : Math.max(0.001, (samples[samples.length - 1].t - samples[0].t) / 1000);
   const intervalS = samples.length > 1 ? wall / (samples.length - 1) : 0.05;
   const processes = all.map((t) => processFeatures(t, intervalS));
   const lastOf = (t: Track) => t.points[t.points.length - 1].p;
   const sum = (f: (p: ProcessSample) => number) => all.reduce((s, t) => s + f(lastOf(t)), 0);
-  const cpu = sum(cpuOf);
+  // The last sample can be up to one interval before the exit; the kernel's count at exit is whole.
+  const cpu = Math.max(sum(cpuOf), window?.cpuS ?? 0);
   const sys = sum((p) => p.cpuSystemMs / 1000);
+  const mainTid = pickMainThread(main.pid, main.comm, threadLives(main), wall);
 
   const mainCounts = zeroCounts();
   const mainWchans: Record<string, number> = {};
@@ -192,7 +250,7 @@ export function timeseriesFeatures(samples: TimeseriesSample[]): TimeseriesFeatu
         const entry = threadCpu.get(th.tid);
         if (entry) entry.last = c;
         else threadCpu.set(th.tid, { first: c, last: c });
-        if (th.tid !== main.pid) continue;
+        if (th.tid !== mainTid) continue;
         const reason = waitReason(th.state, th.wchan);
         mainCounts[reason]++;
         if (reason !== 'running' && th.wchan) mainWchans[th.wchan] = (mainWchans[th.wchan] ?? 0) + 1;
@@ -206,7 +264,12 @@ export function timeseriesFeatures(samples: TimeseriesSample[]): TimeseriesFeatu
   const active = new Set<number>();
   let busiest = 0;
   // A thread's counters start at its creation, so its last value is all the CPU it used.
+  const helpers = new Set<number>();
+  for (const t of all)
+    for (const { p } of t.points)
+      for (const th of p.threadSamples) if (isRuntimeHelperThread(th.comm)) helpers.add(th.tid);
   for (const [tid, c] of threadCpu) {
+    if (helpers.has(tid)) continue;
     busiest = Math.max(busiest, c.last);
     if (c.last >= activeCut) active.add(tid);
   }
@@ -261,7 +324,7 @@ export function timeseriesFeatures(samples: TimeseriesSample[]): TimeseriesFeatu
     active_threads: active.size,
     timeseries_samples: samples.length,
   };
-  return { metrics, processes, mainPid: main.pid, mainWchans };
+  return { metrics, processes, mainPid: main.pid, mainTid, mainWchans };
 }
 
 function descendantsOf(main: Track, all: Track[]): number {

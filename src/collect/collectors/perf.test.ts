@@ -21,7 +21,7 @@ function leafCounts(text: string): Map<string, number> {
   return counts;
 }
 
-test('perf: wraps the command and names hot_c_loop as the hottest leaf', async (t) => {
+test('perf: attaches to the held target and names hot_c_loop as the hottest leaf', async (t) => {
   const availability = await perfCollector.availability();
   if (!availability.available) return skipWith(t, `perf unavailable: ${availability.reason}`);
   const built = buildHotC();
@@ -49,6 +49,14 @@ test('perf: symbol helpers for JIT runtimes, JAVA_TOOL_OPTIONS only for java', (
   assert.match(java.env.JAVA_TOOL_OPTIONS, /-XX:\+PreserveFramePointer/);
   assert.equal(withSymbolHelpers(node).env.NODE_OPTIONS, node.env.NODE_OPTIONS, 'idempotent');
   assert.deepEqual(perfRecordArgv('perf', 'd', ['a', 'b']).slice(-3), ['--', 'a', 'b']);
+  assert.deepEqual(perfRecordArgv('perf', 'd', [], 'fp', 42).slice(-6), [
+    '-D',
+    '-1',
+    '--control',
+    'fd:3,4',
+    '-p',
+    '42',
+  ]);
 });
 
 test('perf: DWARF modes bound the recording; off-CPU adds sampled sched_switch', () => {

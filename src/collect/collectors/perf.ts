@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +12,7 @@ import type {
   CollectorResult,
   LaunchSpec,
 } from '../collector.js';
+import { ProcessCost } from '../process-cost.js';
 import { resolveCommand } from '../runner.js';
 
 /** PERF_DATA_FILE and PERF_SCRIPT_FILE are the raw recording and its text form, per run. */
@@ -34,6 +35,9 @@ export const PERF_MAX_SCRIPT_BYTES = 512 * 1024 * 1024;
 export const PERF_FREQUENCY_HZ = 99;
 
 const SCRIPT_TIMEOUT_MS = 180_000;
+
+/** cost follows perf's own processes (record and script) for the run in progress. */
+const cost = new ProcessCost();
 
 function perfBinary(): string | undefined {
   const found = resolveCommand('perf', process.env.PATH, process.cwd());
@@ -105,21 +109,90 @@ export function withSymbolHelpers(launch: LaunchSpec): LaunchSpec {
  */
 export type RecordMode = 'fp' | 'dwarf' | 'dwarf-offcpu';
 
-/** perfRecordArgv wraps the target: perf starts first, so every child is followed from exec. */
+/**
+ * perfRecordArgv attaches to the target's pid (`-p`; children it forks later are followed, as
+ * perf inherits counters by default) with events disabled (`-D -1`) until the runner says
+ * `enable` on the control fd and perf acks: the target waits before its exec meanwhile, so no
+ * sample is lost and perf's start-up and teardown stay out of the target's wall time.
+ * `--synth=no`: the waiting process is still the exec gate (/bin/sh); maps synthesized from it
+ * would outlive its exec and hide the target's own executable from the unwinder (seen: the
+ * caller of a contended mutex lost from every off-CPU stack). Without a pid (the availability
+ * probes) perf wraps `argv` as before.
+ */
 export function perfRecordArgv(
   binary: string,
   dataFile: string,
   argv: readonly string[],
   mode: RecordMode = 'fp',
+  pid?: number,
 ): string[] {
   const head = [binary, 'record', '-F', String(PERF_FREQUENCY_HZ)];
-  if (mode === 'fp') return [...head, '-g', '-q', '-o', dataFile, '--', ...argv];
+  const target =
+    pid === undefined
+      ? ['--', ...argv]
+      : ['--synth=no', '-D', '-1', '--control', 'fd:3,4', '-p', String(pid)];
+  if (mode === 'fp') return [...head, '-g', '-q', '-o', dataFile, ...target];
   const dwarf = ['--call-graph', `dwarf,${DWARF_STACK_BYTES}`, '--max-size', PERF_MAX_DATA];
   const off =
     mode === 'dwarf-offcpu'
       ? ['-e', 'cpu-clock', '-e', 'sched:sched_switch', '--filter', 'prev_state != 0', '--switch-events']
       : [];
-  return [...head, ...dwarf, ...off, '-q', '-o', dataFile, '--', ...argv];
+  return [...head, ...dwarf, ...off, '-q', '-o', dataFile, ...target];
+}
+
+/** ATTACH_TIMEOUT_MS bounds perf's start-up (symbol tables, mmaps of a big process). */
+const ATTACH_TIMEOUT_MS = 30_000;
+/** EXIT_GRACE_MS: perf -p ends by itself once the target's threads are gone; then it is asked. */
+const EXIT_GRACE_MS = 3000;
+
+/** Recorder is one running `perf record -p`. */
+interface Recorder {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: string[];
+}
+
+/**
+ * attachRecorder starts perf on a waiting target and resolves once perf acked `enable`, or
+ * rejects with perf's own message when it exits or does not answer in time.
+ */
+function attachRecorder(argv: string[]): Promise<Recorder> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 50) stderr.push(d.toString());
+  });
+  const exited = new Promise<number | null>((done) => {
+    child.on('exit', (code) => done(code));
+    child.on('error', () => done(null));
+  });
+  const ctl = child.stdio[3] as NodeJS.WritableStream | null;
+  const ack = child.stdio[4] as NodeJS.ReadableStream | null;
+  return new Promise((ready, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`perf did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`));
+    }, ATTACH_TIMEOUT_MS);
+    ack?.on('data', (d: Buffer) => {
+      if (!d.toString().includes('ack')) return;
+      clearTimeout(timer);
+      ready({ child, exited, stderr });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`perf record exited with ${code}: ${stderr.join('').trim().split('\n')[0] ?? ''}`));
+    });
+    ctl?.write('enable\n');
+  });
+}
+
+async function waitForRecorder(rec: Recorder): Promise<number | null> {
+  const ask = setTimeout(() => rec.child.kill('SIGINT'), EXIT_GRACE_MS);
+  const kill = setTimeout(() => rec.child.kill('SIGKILL'), EXIT_GRACE_MS + SCRIPT_TIMEOUT_MS);
+  const code = await rec.exited;
+  clearTimeout(ask);
+  clearTimeout(kill);
+  return code;
 }
 
 const probed = new Map<RecordMode, boolean>();
@@ -205,6 +278,7 @@ function runPerfScript(
   limit = PERF_MAX_SCRIPT_BYTES,
 ): Promise<{ code: number | null; stderr: string; truncated: boolean }> {
   const child = spawn(binary, ['script', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cost.watch(child.pid);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 8192) stderr += d.toString();
@@ -335,8 +409,6 @@ export class OffCpuAccumulator {
   }
 }
 
-const modes = new Map<string, RecordMode>();
-
 /** offCpuProfile runs pass 2 (sched_switch samples and switch records) into a pprof file. */
 async function offCpuProfile(
   binary: string,
@@ -358,33 +430,54 @@ async function offCpuProfile(
   };
 }
 
+/** RunPlan is what prepare decided for one run folder; start adds the recorder. */
+interface RunPlan {
+  mode: RecordMode;
+  recorder?: Recorder;
+}
+
+const plans = new Map<string, RunPlan>();
+
 /**
- * perfCollector samples user and kernel stacks of the whole tree with `perf record -F 99 -g`,
- * wrapping the command so children are followed from their first instruction, and converts the
- * recording to `perf script` text at stop. perf record exits with the target's exit code; a
- * target killed by signal N shows as exit 128+N (perf itself is the runner's root process, and
- * forwards SIGINT/SIGTERM to the target as SIGTERM).
+ * perfCollector samples user and kernel stacks of the whole tree with `perf record -F 99`,
+ * attached by pid to the target while it waits before its exec (see exec-gate.ts), and converts
+ * the recording to `perf script` text at stop. perf is not the target's parent, so the target's
+ * exit status, wall time and process tree are its own; perf's CPU and RSS are its cost.
  */
 export const perfCollector: Collector = {
   name: 'perf',
-  description: 'perf record -F 99 -g of the whole process tree (user and kernel stacks), as perf script text',
+  description: 'perf record -F 99 of the whole process tree (user and kernel stacks), as perf script text',
   async availability() {
     return perfAvailability();
   },
   async prepare(launch: LaunchSpec, ctx: CollectorContext) {
     const binary = perfBinary();
     if (!binary) return launch;
-    const dataFile = join(ctx.artifactsDir, PERF_DATA_FILE);
-    ctx.log(`perf: recording to ${dataFile}`);
-    const helped = withSymbolHelpers(launch);
+    cost.reset();
     const mode = recordModeFor(binary, launch.argv);
-    modes.set(ctx.artifactsDir, mode);
+    plans.set(ctx.artifactsDir, { mode });
     ctx.log(
       `perf: call graphs by ${mode === 'fp' ? 'frame pointers' : `DWARF (${DWARF_STACK_BYTES} bytes of stack per sample)`}${mode === 'dwarf-offcpu' ? ', plus sampled sched_switch for off-CPU time' : ''}`,
     );
-    return { ...helped, argv: perfRecordArgv(binary, dataFile, launch.argv, mode) };
+    return withSymbolHelpers(launch);
+  },
+  async start(rootPid: number, ctx: CollectorContext) {
+    const binary = perfBinary();
+    const plan = plans.get(ctx.artifactsDir);
+    if (!binary || !plan) return;
+    const dataFile = join(ctx.artifactsDir, PERF_DATA_FILE);
+    const argv = perfRecordArgv(binary, dataFile, [], plan.mode, rootPid);
+    ctx.log(`perf: ${argv.slice(1).join(' ')}`);
+    const pending = attachRecorder(argv);
+    const recorder = await pending;
+    cost.watch(recorder.child.pid);
+    plan.recorder = recorder;
   },
   async stop(ctx: CollectorContext): Promise<CollectorResult> {
+    const plan = plans.get(ctx.artifactsDir);
+    plans.delete(ctx.artifactsDir);
+    const recordCode = plan?.recorder ? await waitForRecorder(plan.recorder) : null;
+    const recordErr = plan?.recorder?.stderr.join('').trim().split('\n')[0];
     const binary = perfBinary();
     const dataFile = join(ctx.artifactsDir, PERF_DATA_FILE);
     if (!binary || !existsSync(dataFile)) {
@@ -394,8 +487,7 @@ export const perfCollector: Collector = {
         artifacts: [],
       };
     }
-    const mode = modes.get(ctx.artifactsDir) ?? 'fp';
-    modes.delete(ctx.artifactsDir);
+    const mode = plan?.mode ?? 'fp';
     const scriptFile = join(ctx.artifactsDir, PERF_SCRIPT_FILE);
     const { code, stderr, truncated } = await writeScriptText(binary, dataFile, scriptFile, mode);
     const warnings = stderr
@@ -404,6 +496,10 @@ export const perfCollector: Collector = {
       .filter((l) => l !== '')
       .slice(0, 5)
       .map((l) => `perf script: ${l}`);
+    if (recordCode !== 0)
+      warnings.push(
+        `perf record exited with ${recordCode ?? 'a signal'}${recordErr ? `: ${recordErr}` : ''}`,
+      );
     const bytes = statSync(scriptFile).size;
     const artifact = {
       path: relative(ctx.runDir, scriptFile),
@@ -434,5 +530,9 @@ export const perfCollector: Collector = {
     if (bytes === 0) warnings.push('perf recorded no samples (the target ran too briefly?)');
     const status = code === 0 && bytes > 0 ? 'ok' : 'partial';
     return { status, warnings, artifacts };
+  },
+  cost() {
+    cost.poll();
+    return cost.total();
   },
 };

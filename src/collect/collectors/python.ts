@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Collector, CollectorContext, CollectorResult, LaunchSpec } from '../collector.js';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorCost,
+  CollectorResult,
+  LaunchSpec,
+} from '../collector.js';
+import { ProcessCost } from '../process-cost.js';
 import {
   listPyArtifacts,
   looksLikePython,
@@ -63,6 +70,7 @@ interface SamplerMeta {
   hz_achieved?: number;
   sampler_cpu_s?: number;
   duration_s?: number;
+  ticks?: number;
   idle_detection?: string;
 }
 
@@ -83,6 +91,23 @@ function pySpyPath(): string | undefined {
   return found.ok ? found.path : undefined;
 }
 
+/** THIN_PROFILE_TICKS: with fewer samples than this a profile is reported as thin. */
+const THIN_PROFILE_TICKS = 20;
+
+/** samplerCpuS adds up the CPU the in-process sampler threads report spending on themselves. */
+function samplerCpuS(files: string[]): number {
+  let total = 0;
+  for (const file of files) {
+    try {
+      const meta = (JSON.parse(readFileSync(file, 'utf8')) as { autoprof?: SamplerMeta }).autoprof;
+      total += meta?.sampler_cpu_s ?? 0;
+    } catch {
+      // A file cut short by a killed process: its cost is unknown, not an error.
+    }
+  }
+  return Math.round(total * 1000) / 1000;
+}
+
 /**
  * samplerWarnings reads the sampler's own numbers back, so a starved sampler (a CPU-bound
  * target holding the GIL, a loaded machine) is reported rather than silently undersampling.
@@ -94,6 +119,11 @@ function samplerWarnings(file: string): string[] {
     const out = [
       `in-process sampler: ${got} Hz of ${wanted} Hz requested, ${cpu}s sampler CPU over ${dur}s, idle by ${meta.idle_detection}`,
     ];
+    if (meta.ticks !== undefined && meta.ticks < THIN_PROFILE_TICKS) {
+      out.push(
+        `thin profile: ${meta.ticks} samples in ${dur}s (the program ended quickly); shares are rough`,
+      );
+    }
     if (wanted && got !== undefined && dur !== undefined && dur > 1 && got < wanted / 2) {
       out.push(`python sampler reached only ${got} Hz of ${wanted} Hz: samples are coarser than asked`);
     }
@@ -136,6 +166,8 @@ async function stopPySpy(state: NonNullable<RunState['pySpy']>): Promise<void> {
 export function createPythonCollector(options: PythonCollectorOptions = {}): Collector {
   const runs = new Map<string, RunState>();
   const hz = options.hz ?? 100;
+  const pySpyCost = new ProcessCost();
+  let lastCost: CollectorCost | undefined;
   return {
     name: 'python',
     description: 'Python stack samples per thread (py-spy, or an in-process sampler via sitecustomize)',
@@ -160,6 +192,8 @@ export function createPythonCollector(options: PythonCollectorOptions = {}): Col
       if (state?.mode !== 'py-spy') return;
       const binary = pySpyPath();
       if (binary) state.pySpy = startPySpy(binary, rootPid, ctx, hz);
+      pySpyCost.reset();
+      pySpyCost.watch(state.pySpy?.child.pid);
     },
     async stop(ctx: CollectorContext): Promise<CollectorResult> {
       const state = runs.get(ctx.artifactsDir) ?? { mode: 'in-process', argv: [] };
@@ -176,6 +210,10 @@ export function createPythonCollector(options: PythonCollectorOptions = {}): Col
         `sampler: ${state.mode === 'py-spy' ? 'py-spy' : 'autoprof in-process (py-spy not used)'}`,
       );
       const cpu = artifacts.filter((a) => a.kind === 'cpu-profile');
+      lastCost =
+        state.mode === 'py-spy'
+          ? pySpyCost.total()
+          : { where: 'in-target', cpuS: samplerCpuS(cpu.map((a) => join(ctx.runDir, a.path))), processes: 0 };
       if (state.mode === 'in-process' && cpu[0]) {
         warnings.push(...samplerWarnings(join(ctx.runDir, cpu[0].path)));
       }
@@ -189,6 +227,7 @@ export function createPythonCollector(options: PythonCollectorOptions = {}): Col
       );
       return { status: 'failed', warnings, artifacts };
     },
+    cost: () => lastCost,
   };
 }
 

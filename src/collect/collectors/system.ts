@@ -179,6 +179,7 @@ export class SystemSampler {
   private readonly threadStates: Record<string, number> = {};
   private readonly wchans: Record<string, number> = {};
   private busy = false;
+  private ownCpuUs = 0;
 
   constructor(
     rootPid: number,
@@ -198,6 +199,11 @@ export class SystemSampler {
     this.timer = setInterval(() => this.tick(), intervalMs);
   }
 
+  /** ownCpuS is the CPU autoprof spent reading /proc for this series (its cost, not the target's). */
+  get ownCpuS(): number {
+    return this.ownCpuUs / 1e6;
+  }
+
   /** sampleCount is how many samples were written so far. */
   get sampleCount(): number {
     return this.samples;
@@ -207,6 +213,7 @@ export class SystemSampler {
   tick(): void {
     if (this.busy) return;
     this.busy = true;
+    const before = process.cpuUsage();
     try {
       const t = Date.now();
       const processes: ProcessSample[] = [];
@@ -229,6 +236,8 @@ export class SystemSampler {
       this.prev = sample;
       this.samples++;
     } finally {
+      const used = process.cpuUsage(before);
+      this.ownCpuUs += used.user + used.system;
       this.busy = false;
     }
   }
@@ -271,6 +280,7 @@ export const SYSTEM_TIMESERIES_FILE = 'system.timeseries.jsonl';
  */
 export function createSystemCollector(intervalMs = 50): Collector & { samplesSoFar(): number } {
   let sampler: SystemSampler | undefined;
+  let lastCostS: number | undefined;
   return {
     name: 'system',
     description: 'per-process CPU, memory, context switches, I/O and thread states from /proc (~20 Hz)',
@@ -288,6 +298,7 @@ export function createSystemCollector(intervalMs = 50): Collector & { samplesSoF
     async stop(ctx: CollectorContext): Promise<CollectorResult> {
       if (!sampler) return { status: 'skipped', warnings: ['the target never started'], artifacts: [] };
       const summary = sampler.stop();
+      lastCostS = sampler.ownCpuS;
       const s = sampler;
       sampler = undefined;
       const warnings =
@@ -307,6 +318,11 @@ export function createSystemCollector(intervalMs = 50): Collector & { samplesSoF
       };
     },
     samplesSoFar: () => sampler?.sampleCount ?? 0,
+    // The sampler runs on autoprof's own thread, so its memory is autoprof's: no RSS of its own.
+    cost: () =>
+      lastCostS === undefined
+        ? undefined
+        : { where: 'autoprof', cpuS: Math.round(lastCostS * 1000) / 1000, processes: 0 },
   };
 }
 

@@ -78,6 +78,18 @@ _BLOCKING_LEAVES = {
 }
 
 
+# _BURST_S: how long after start-up the sampler runs at ten times its rate.
+_BURST_S = 0.3
+
+
+def _runs_own_code(frame):
+    while frame is not None:
+        if frame.f_code.co_filename in _OWN_FILES:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _qualname(code):
     return getattr(code, "co_qualname", code.co_name)
 
@@ -222,6 +234,7 @@ class _Sampler:
             self.clock.close()  # after fork these are the parent's threads
         self.clock = _ThreadClock()
         self.ticks = 0
+        self.own_ticks = 0
         self.tick_ns = 0
         self.started = time.time()
         self.snapshots = []
@@ -231,6 +244,10 @@ class _Sampler:
         self.ident = None
 
     def start(self):
+        # threading must be imported by the main thread: imported first from the sampler
+        # thread, it takes that thread for the main one and waits for it forever at exit.
+        import threading  # noqa: F401
+
         self.stop_lock = _thread.allocate_lock()
         self.stop_lock.acquire()
         self.done_lock = _thread.allocate_lock()
@@ -248,14 +265,18 @@ class _Sampler:
         self.ident = _thread.get_ident()
         try:
             last = time.perf_counter()
+            start = last
             next_flush = last + self.flush_s
             next_snapshot = last + self.snapshot_every
-            deadline = last + self.interval
+            deadline = last + self.interval / 10
             # Sleep to a fixed deadline, not for a fixed interval: the wait for the GIL
             # after waking would otherwise stretch every period.
             while not self.stop_lock.acquire(timeout=max(0.0, deadline - time.perf_counter())):
                 now = time.perf_counter()
-                deadline = max(deadline + self.interval, now + self.interval / 2)
+                # A short program would end before the usual rate gathered a useful profile:
+                # sample ten times faster for the first BURST_S, a bounded cost (a few ms).
+                interval = self.interval / 10 if now - start < _BURST_S else self.interval
+                deadline = max(deadline + interval, now + interval / 2)
                 elapsed_ns = int((now - last) * 1e9)
                 last = now
                 self._tick(elapsed_ns)
@@ -300,6 +321,12 @@ class _Sampler:
                 # The first tick of a thread has no baseline: judge it by its leaf.
                 on_cpu = (0 if idle else elapsed_ns) if previous is None else cpu_ns - previous
                 on_cpu = 0 if idle else min(on_cpu, elapsed_ns)
+            if _runs_own_code(frame):
+                # autoprof's hook itself (sitecustomize, this module): profiling cost, not
+                # the program's time, so it never shows up as the program's hotspot.
+                self.own_ticks += 1
+                del frame
+                continue
             stack = self.wall.stack_of(frame)
             self.wall.add(thread, stack, elapsed_ns)
             if on_cpu > 0:
@@ -362,12 +389,13 @@ class _Sampler:
             "duration_s": round(duration, 3),
             "hz_achieved": round(self.ticks / duration, 1),
             "sampler_cpu_s": round(self.tick_ns / 1e9, 4),
+            "own_code_samples": self.own_ticks,
             "idle_detection": "schedstat" if os.path.exists("/proc/self/schedstat") else "leaf-frame",
         }
 
     def flush(self):
-        if self.ticks == 0:
-            return
+        # Even with no tick yet the files are written: a run too short to sample still says
+        # so (0 samples, its duration in the metadata) instead of looking like a failure.
         base = os.path.join(self.out_dir, "python-%d" % self.pid)
         meta = self._meta()
         _write_json(base + ".cpu.speedscope.json", self.cpu.to_speedscope("python %d cpu" % self.pid, meta))
