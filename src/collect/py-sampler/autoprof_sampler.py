@@ -496,13 +496,6 @@ def start_from_env():
     sample_dir = os.environ.get("AUTOPROF_PY_SAMPLE_DIR")
     cprofile_dir = os.environ.get("AUTOPROF_PY_CPROFILE_DIR")
     if sample_dir and _thread is not None:
-        # threading must be first imported here, on the main thread: the module records the
-        # thread that imports it as its main thread, and if the sampler thread's _thread_names
-        # were first, interpreter exit (threading._shutdown) waits forever for the "main"
-        # thread. Interpreters that import threading at start-up (pyenv's) hide this; Debian's
-        # /usr/bin/python3 does not.
-        import threading  # noqa: F401
-
         tracemalloc_on = os.environ.get("AUTOPROF_PY_TRACEMALLOC") == "1"
         if tracemalloc_on:
             import tracemalloc
