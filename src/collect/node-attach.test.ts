@@ -75,7 +75,9 @@ test('attaches to a running CommonJS target, profiles it, detaches and closes it
 
   // Closed cleanly means it can be opened again.
   const again = await attachNode(pid, { artifactsDir: outDir('cjs-again'), heap: false });
-  assert.equal((await again.finish()).status, 'ok');
+  const second = await again.finish();
+  // Seen once in a loaded suite run: 'skipped' (the not-a-Node-process path); say why if again.
+  assert.equal(second.status, 'ok', second.warnings.join('; '));
   assert.ok(alive(child));
   assert.equal(listenSocketsOf(pid)!.length, before);
 });

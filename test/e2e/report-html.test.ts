@@ -262,7 +262,9 @@ test('run report.html: flame graph, findings and metrics work in headless Chromi
     Number(await page.getAttribute(fg, 'data-matched-share')) > 0.05,
     'finding button searches its frame',
   );
-  const hotspotButtons = article.locator(`button[data-flame-search]:not([data-flame-search="${OWN_FUNCTION}"])`);
+  const hotspotButtons = article.locator(
+    `button[data-flame-search]:not([data-flame-search="${OWN_FUNCTION}"])`,
+  );
   if ((await hotspotButtons.count()) > 0) {
     await hotspotButtons.first().click();
     assert.ok(
