@@ -9,11 +9,11 @@ npm run --silent typecheck
 echo "test: lint" >&2
 npm run --silent lint
 
-# Tests that compare a profiled run's timings with a bare run's (the target's wall time and CPU,
-# and the CI diff's whole-run statistics) run alone after the rest: beside another test file on
-# 2 cores, the bare and profiled runs see different machines and the comparison measures the
-# neighbour, not autoprof.
-timed='test/e2e/(run-target-metrics|diff-checkouts)\.test\.ts$'
+# Tests whose verdicts rest on timings and sampled shares (a profiled run against a bare one,
+# the CI diff's whole-run statistics, the diagnosis and real-world scorecards, which already run
+# two programs at a time) run one file at a time after the rest: beside another test file on 2
+# cores they measure the neighbour as much as the program.
+timed='test/e2e/(run-target-metrics|diff-checkouts|diagnosis-fixtures|realworld-fixtures)\.test\.ts$'
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort | grep -Ev "$timed")
 mapfile -t timed_files < <(find test/e2e -name '*.test.ts' | sort | grep -E "$timed")
 echo "test: ${#files[@]} test files, then ${#timed_files[@]} timing-sensitive files alone" >&2
