@@ -8,6 +8,7 @@
  * At the end a per-category table (right / wrong / false alarm / no findings) goes to the
  * test's diagnostics and to stderr, so a scorecard is visible even when assertions fail.
  */
+
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { compileProgram, runAutoprof, substitute } from './fixture-programs.js';
 
 /** DiagnosisFixture is one entry of fixtures.json (see test/fixtures/diagnosis/README.md). */
 interface DiagnosisFixture {
@@ -48,7 +50,6 @@ interface Outcome {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fixtureDir = join(repo, 'test/fixtures/diagnosis');
-const cliEntry = join(repo, 'test/cli-entry.ts');
 const fixtures = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as DiagnosisFixture[];
 const work = mkdtempSync(join(tmpdir(), 'autoprof-diagnosis-'));
 after(() => {
@@ -57,7 +58,6 @@ after(() => {
 
 const TOP = 3;
 const CONCURRENCY = 2;
-const RUN_TIMEOUT_MS = 90_000;
 const SEVERE = new Set(['medium', 'high', 'critical']);
 
 function hasCommand(name: string): boolean {
@@ -83,50 +83,9 @@ function buildFixture(f: DiagnosisFixture): { vars: Record<string, string> } | {
   const vars: Record<string, string> = { file: source };
   const reason = toolReasons[f.runtime];
   if (reason) return { skip: reason };
-  try {
-    if (f.runtime === 'c') {
-      const bin = join(work, 'bin', f.id);
-      mkdirSync(join(work, 'bin'), { recursive: true });
-      execFileSync('gcc', ['-O1', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', bin, source, '-lm'], {
-        stdio: 'pipe',
-      });
-      vars.bin = bin;
-    } else if (f.runtime === 'java') {
-      const classes = join(work, 'classes', f.id);
-      mkdirSync(classes, { recursive: true });
-      execFileSync('javac', ['-g', '-d', classes, source], { stdio: 'pipe' });
-      vars.classes = classes;
-    }
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    return { skip: `could not build ${f.file}: ${stderr.split('\n')[0]}` };
-  }
-  return { vars };
-}
-
-function substitute(argv: string[], vars: Record<string, string>): string[] {
-  return argv.map((a) => a.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m));
-}
-
-/** runAutoprof spawns the CLI from source, as a user would run `autoprof run`. */
-function runAutoprof(outDir: string, target: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', cliEntry, 'run', '--out', outDir, '--timeout', '60', '--', ...target],
-      { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 20_000) stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stderr });
-    });
-  });
+  const built = compileProgram(f.runtime, f.id, source, work);
+  if ('skip' in built) return built;
+  return { vars: { ...vars, ...built.vars } };
 }
 
 /** namesFunction accepts qualified and decorated names: `Class.fn`, `fn (file.js:3)`, `fn`. */

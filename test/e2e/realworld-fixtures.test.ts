@@ -11,6 +11,7 @@
  * reason printed. At the end a scorecard per runtime and per category goes to the test's
  * diagnostics and to stderr, with every case that is not right and why.
  */
+
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { compileProgram, runAutoprof, substitute } from './fixture-programs.js';
 
 /** RealworldCase is one entry of realworld.json (see test/fixtures/realworld/README.md). */
 interface RealworldCase {
@@ -58,7 +60,6 @@ interface Outcome {
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const caseDir = join(repo, 'test/fixtures/realworld');
-const cliEntry = join(repo, 'test/cli-entry.ts');
 const modulesRoot = process.env.AUTOPROF_REALWORLD_DIR || join(caseDir, '.cache');
 const cases = JSON.parse(readFileSync(join(caseDir, 'realworld.json'), 'utf8')) as RealworldCase[];
 const work = mkdtempSync(join(tmpdir(), 'autoprof-realworld-'));
@@ -68,7 +69,6 @@ after(() => {
 
 const TOP = 3;
 const CONCURRENCY = 2;
-const RUN_TIMEOUT_MS = 90_000;
 /** Controls may raise info and low findings only. */
 const ABOVE_LOW = new Set(['medium', 'high', 'critical']);
 
@@ -116,50 +116,9 @@ function prepareCase(c: RealworldCase): { vars: Record<string, string> } | { ski
   for (const pkg of c.debian ?? [])
     if (!debianInstalled(pkg))
       return { skip: `Debian package ${pkg} is not installed (run scripts/install-realworld.sh)` };
-  try {
-    if (c.runtime === 'c') {
-      const bin = join(work, 'bin', c.id);
-      mkdirSync(join(work, 'bin'), { recursive: true });
-      execFileSync('gcc', ['-O1', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', bin, source, '-lm'], {
-        stdio: 'pipe',
-      });
-      vars.bin = bin;
-    } else if (c.runtime === 'java') {
-      const classes = join(work, 'classes', c.id);
-      mkdirSync(classes, { recursive: true });
-      execFileSync('javac', ['-g', '-d', classes, source], { stdio: 'pipe' });
-      vars.classes = classes;
-    }
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    return { skip: `could not build ${c.file}: ${stderr.split('\n')[0]}` };
-  }
-  return { vars };
-}
-
-function substitute(argv: string[], vars: Record<string, string>): string[] {
-  return argv.map((a) => a.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m));
-}
-
-/** runAutoprof spawns the CLI from source, as a user would run `autoprof run`. */
-function runAutoprof(outDir: string, target: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', cliEntry, 'run', '--out', outDir, '--timeout', '60', '--', ...target],
-      { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 20_000) stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stderr });
-    });
-  });
+  const built = compileProgram(c.runtime, c.id, source, work);
+  if ('skip' in built) return built;
+  return { vars: { ...vars, ...built.vars } };
 }
 
 /**
