@@ -95,7 +95,9 @@ function verdict(p: Profiled, bare: Bare, spreadS: number, wallSlackS: number): 
     wrong.push(
       `cpu_utilisation ${m.cpu_utilisation} cores (bare ${bareUtil.toFixed(2)}, need > ${minUtil.toFixed(2)})`,
     );
-  if (!(m.main_running_share > 0.9)) wrong.push(`main thread running ${m.main_running_share}`);
+  // Thread states are sampled at ~10 Hz, so a 1 s program has about ten: one sample caught in
+  // an import's read is 0.89 (seen in CI for Python), not a mis-measured target.
+  if (!(m.main_running_share >= 0.85)) wrong.push(`main thread running ${m.main_running_share}`);
   if (p.kind !== 'cpu-bound') wrong.push(`classified ${p.kind}`);
   return wrong;
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { exportToPprof } from '../../src/formats/pprof.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
 import { explainChange } from '../../src/server/anomaly/root-cause.js';
@@ -53,7 +52,7 @@ describe('function identity across two deployments', () => {
     ] as const) {
       const r = await fetch(
         `${server.url}/ingest?name=${encodeURIComponent(`checkout{version=${v}}`)}&format=pprof&from=${T0}&until=${T0 + 10}`,
-        { method: 'POST', body: gzipSync(exportToPprof(p)) },
+        { method: 'POST', body: exportToPprof(p) },
       );
       assert.equal(r.status, 200, await r.text());
     }
