@@ -120,7 +120,10 @@ test('a deploy that adds a hot function, pushed by the real agent, ends in an an
       // The timer stays off: the test runs the pass itself, once both versions have pushed.
       enabled: false,
       lagSeconds: 0,
-      thresholds: { windowMinutes: 1, minBaselineMinutes: 1 },
+      // A baseline of a minute or two has no variance to learn from (its JIT warm-up alone moves
+      // a step's share by ~7 points between minutes), so the deviation floor and the minimum rise
+      // stand in for it: a move must be 15 points, which a new function at ~half the CPU is.
+      thresholds: { windowMinutes: 1, minBaselineMinutes: 1, sigmaFloor: 0.03, minDeltaShare: 0.15 },
     },
   });
   try {
