@@ -13,6 +13,7 @@ import { levelsToTree, sandwichTrees } from './sandwich.js';
 import { describeRange, RANGE_PRESETS, resolveTimeMs, splitRange } from './time-range.js';
 import { renderTimeline, type TimelineData, type TimelineEvent } from './timeline-chart.js';
 import { renderTopTable, type TopRow } from './top-table.js';
+import { renderTriageView, type TriageResponse } from './triage-view.js';
 import { formatUiState, parseUiState, type UiState, type UiView } from './url-state.js';
 
 /** FlamegraphResponse is /api/v1/flamegraph (see src/server/api/ui-api.ts), `flame` decoded. */
@@ -95,6 +96,7 @@ export function startUi(root: HTMLElement): void {
   const timelineNote = el('div', { className: 'muted small', id: 'timeline-note', 'aria-live': 'polite' });
   const tabs = el('nav', { className: 'tabs', role: 'tablist', 'aria-label': 'Views' });
   const views: Array<[UiView, string]> = [
+    ['triage', 'Services'],
     ['flame', 'Flame graph'],
     ['table', 'Top table'],
     ['sandwich', 'Sandwich'],
@@ -121,6 +123,8 @@ export function startUi(root: HTMLElement): void {
     findingsPanel,
   );
 
+  const layout = el('div', { className: 'layout' }, main, aside);
+
   root.replaceChildren(
     el(
       'header',
@@ -146,7 +150,7 @@ export function startUi(root: HTMLElement): void {
     timeline,
     timelineNote,
     tabs,
-    el('div', { className: 'layout' }, main, aside),
+    layout,
   );
 
   /** update merges a change into the state, writes the URL and redraws what depends on it. */
@@ -175,7 +179,18 @@ export function startUi(root: HTMLElement): void {
     render();
   });
   serviceSelect.addEventListener('change', () =>
-    update({ service: serviceSelect.value, type: '', matchers: '', zoom: [], fn: '' }, true),
+    update(
+      {
+        service: serviceSelect.value,
+        type: '',
+        matchers: '',
+        zoom: [],
+        fn: '',
+        // Picking a service on the landing table opens it.
+        view: state.view === 'triage' ? 'flame' : state.view,
+      },
+      true,
+    ),
   );
   typeSelect.addEventListener('change', () => update({ type: typeSelect.value, zoom: [], fn: '' }, true));
   applyRange.addEventListener('click', () =>
@@ -389,6 +404,12 @@ export function startUi(root: HTMLElement): void {
       timeline.replaceChildren();
       return;
     }
+    layout.classList.toggle('layout-triage', state.view === 'triage');
+    timeline.hidden = state.view === 'triage';
+    if (state.view === 'triage') {
+      await loadTriage(token, from, until);
+      return;
+    }
     if (!services.some((s) => s.name === state.service)) state.service = services[0].name;
     const types = services.find((s) => s.name === state.service)?.profileTypes ?? [];
     if (!types.includes(state.type)) {
@@ -434,6 +455,42 @@ export function startUi(root: HTMLElement): void {
     drawTimeline(now);
     if (state.view === 'diff') await loadDiff(token, from, until);
     else render();
+  }
+
+  /** loadTriage shows the fleet's landing table; a row opens that service's flame graph. */
+  async function loadTriage(token: number, from: number, until: number): Promise<void> {
+    current = null;
+    flame = null;
+    timeline.replaceChildren();
+    timelineNote.textContent = '';
+    exportLinks.replaceChildren();
+    renderMessage(main, 'loading', 'Triaging every service…');
+    let answer: TriageResponse;
+    try {
+      answer = await fetchApi<TriageResponse>('/api/v1/triage', { from: String(from), until: String(until) });
+    } catch (err) {
+      if (token === loadToken) showFailure(main, err);
+      return;
+    }
+    if (token !== loadToken) return;
+    if (answer.services.length === 0) {
+      renderMessage(
+        main,
+        'empty',
+        'No profiles in this range',
+        `No service has profiles ${describeRange(state.from, state.until, Date.now())}. Try a longer range.`,
+      );
+      return;
+    }
+    renderTriageView(main, answer, {
+      from: state.from,
+      until: state.until,
+      onOpen: (service) =>
+        update(
+          { service, view: 'flame', type: '', matchers: '', zoom: [], fn: '', search: '', anomaly: '' },
+          true,
+        ),
+    });
   }
 
   function drawTimeline(now: number): void {
@@ -618,7 +675,7 @@ export function startUi(root: HTMLElement): void {
     renderPickers();
     flame = null;
     if (!current) return;
-    if (state.view === 'diff') return;
+    if (state.view === 'diff' || state.view === 'triage') return;
     if (current.total === 0) {
       renderMessage(
         main,

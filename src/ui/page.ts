@@ -15,6 +15,7 @@ import { UI_CSS } from './styles.js';
 import * as timeRange from './time-range.js';
 import * as timelineChart from './timeline-chart.js';
 import * as topTable from './top-table.js';
+import * as triageView from './triage-view.js';
 import * as urlState from './url-state.js';
 
 /**
@@ -40,6 +41,7 @@ const BROWSER_MODULES: ReadonlyArray<Record<string, unknown>> = [
   timeRange,
   timelineChart,
   topTable,
+  triageView,
   urlState,
   app,
 ];

@@ -86,4 +86,9 @@ button.link { border: 0; background: transparent; color: var(--accent); padding:
 tr.grew td.delta { color: var(--grew); } tr.shrank td.delta { color: var(--shrank); }
 .diff-controls { border: 1px solid var(--border); border-radius: 6px; display: grid; gap: .35rem; }
 .exports a { margin: 0 .1rem; }
+.layout.layout-triage { grid-template-columns: minmax(0, 1fr); } .layout.layout-triage > aside { display: none; }
+.triage td { vertical-align: top; } .triage .triage-service { font-weight: 600; }
+.triage .triage-fn code { word-break: break-all; } .triage tbody tr:focus-visible { outline: 2px solid var(--accent); }
+.badge.kind-healthy { background: var(--shrank); color: #fff; } .badge[class*=kind-][class*=-bound] { background: var(--head); color: #fff; }
+.badge.kind-waiting { background: var(--base); color: #fff; }
 `;

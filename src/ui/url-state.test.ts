@@ -45,3 +45,11 @@ test('times read like the server reads them', () => {
   assert.equal(resolveTimeMs('garbage', now), undefined);
   assert.equal(describeRange('now-6h', 'now', now), 'last 6h');
 });
+
+test('a bare URL lands on the fleet triage; a service link opens its flame graph', () => {
+  assert.equal(parseUiState('').view, 'triage');
+  assert.equal(parseUiState('?from=now-6h').view, 'triage');
+  assert.equal(parseUiState('?service=checkout').view, 'flame');
+  assert.equal(parseUiState('?view=triage&service=checkout').view, 'triage');
+  assert.equal(formatUiState({ ...defaultUiState(), view: 'triage' }), '?view=triage');
+});

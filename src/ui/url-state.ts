@@ -31,8 +31,8 @@ export interface UiState {
   anomaly: string;
 }
 
-/** UiView names the main panel. */
-export type UiView = 'flame' | 'table' | 'sandwich' | 'diff';
+/** UiView names the main panel; 'triage' is the fleet's landing table (triage-view.ts). */
+export type UiView = 'triage' | 'flame' | 'table' | 'sandwich' | 'diff';
 
 /** defaultUiState is the landing view: the last hour of the first service. */
 export function defaultUiState(): UiState {
@@ -69,7 +69,10 @@ export function parseUiState(search: string): UiState {
   state.from = text('from') || state.from;
   state.until = text('until') || state.until;
   const view = text('view');
-  if (view === 'flame' || view === 'table' || view === 'sandwich' || view === 'diff') state.view = view;
+  if (view === 'triage' || view === 'flame' || view === 'table' || view === 'sandwich' || view === 'diff')
+    state.view = view;
+  // A bare URL (no view, no service) lands on the fleet triage; a service link opens its graph.
+  else if (!p.has('view') && !p.has('service')) state.view = 'triage';
   state.search = text('q');
   state.zoom = p.getAll('zoom');
   state.fn = text('fn');

@@ -256,7 +256,7 @@ export class AnomalyJob {
       profileType: g.profileType,
       matchers: g.matchers,
       // Judged against the version before the deploy: its series carry the old version label.
-      baselineMatchers: a.baseline.source === 'before-deploy' ? g.matchers.slice(0, 1) : g.matchers,
+      baselineMatchers: a.baseline.source === 'before-deploy' ? previousVersionMatchers(g) : g.matchers,
       baseline: { startNanos: a.baseline.from * 1e9, endNanos: a.baseline.until * 1e9 },
       window: { startNanos: a.window.from * 1e9, endNanos: a.window.until * 1e9 },
       deploy,
@@ -453,6 +453,19 @@ export function groupsOf(series: readonly SeriesLabels[], versionLabels: readonl
     out.set(key, { key, service, profileType, version, matchers });
   }
   return [...out.values()];
+}
+
+/**
+ * previousVersionMatchers select what a new version is compared with: the service's other
+ * versions. The baseline's last minute is the one the new version started in, and a rolling
+ * deploy runs both at once, so the service as a whole would put the new code in its own baseline.
+ * A group without a version label (a posted deploy event) has only one series: its baseline
+ * range ends before the deploy.
+ */
+function previousVersionMatchers(g: SeriesGroup): LabelMatcher[] {
+  const [service, version] = g.matchers;
+  if (g.version && version) return [service, { ...version, op: '!=' }];
+  return [service];
 }
 
 /** culpritOf is the anomaly's named function: the root cause's own frame, at its total share. */
