@@ -287,7 +287,7 @@ function titleOf(shape: Shape, fn: string, at: string): string {
   if (shape.kind === 'scan-in-loop')
     return `Quadratic loop: ${fn} repeats a ${shape.op?.what} inside a loop (${at})`;
   if (shape.kind === 'scan-in-caller-loop')
-    return `Quadratic loop: ${fn} does a ${shape.op?.what} on each step of ${shape.loopOwner}'s loop (${at})`;
+    return `Super-linear loop: ${fn} does a ${shape.op?.what} on each step of ${shape.loopOwner}'s loop (${at})`;
   return `Nested loops: ${fn} goes over one collection for every element of another (${at})`;
 }
 
@@ -295,7 +295,11 @@ function descriptionOf(shape: Shape, fn: string, text: string, hotPct: number): 
   const line = `\`${text.length > 120 ? `${text.slice(0, 117)}...` : text}\``;
   if (shape.kind === 'nested-loops')
     return `${hotPct}% of ${fn}'s time is on ${line}, inside a loop over a collection (line ${shape.loop.line}) that itself runs in a loop over another input: the work is the product of the two sizes, quadratic when both grow with the input.`;
-  return `${hotPct}% of ${fn}'s time is on ${line}, a ${shape.op?.what} whose cost grows with the size of ${shape.op?.subject || 'its input'}, and it runs once per iteration of ${shape.loopOwner}'s loop (line ${shape.loop.line}). A scan that holds most of a loop's time covers much more than the loop advances per step: O(n) work per step, O(n^2) in all, so the run time grows with the square of the input.`;
+  const expands =
+    shape.op?.what === 'conversion of a whole container'
+      ? ' A container built from shared or nested references (aliases, repeated sub-objects) converts to far more text than its source, so each conversion can even grow exponentially.'
+      : '';
+  return `${hotPct}% of ${fn}'s time is on ${line}, a ${shape.op?.what} whose cost grows with the size of ${shape.op?.subject || 'its input'}, and it runs once per iteration of ${shape.loopOwner}'s loop (line ${shape.loop.line}). A scan that holds most of a loop's time covers much more than the loop advances per step: O(n) work per step, O(n^2) in all, so the run time grows with the square of the input.${expands}`;
 }
 
 function suggestionsOf(shape: Shape, fn: string, caller: string, library: boolean): string[] {
