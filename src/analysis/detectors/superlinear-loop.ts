@@ -165,7 +165,10 @@ export function shapeOf(
 
 /** startOfFunction: a function's first line (Python samplers only give executing lines). */
 function startOfFunction(input: DiagnosisInput, name: string, file: string, known: number, hint: number) {
-  return input.sources.startOf(file, name, languageOf(file) === 'python' ? 0 : known, hint);
+  const python = languageOf(file) === 'python';
+  // A Python script's top level is a function from its first line on.
+  if (python && name === '<module>') return 1;
+  return input.sources.startOf(file, name, python ? 0 : known, hint);
 }
 
 /**
