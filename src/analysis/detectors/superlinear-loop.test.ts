@@ -113,6 +113,15 @@ test('linear programs keep no super-linear shape', () => {
             while x * x + y * y <= 4.0 and n < max_iter:
                 x, y = x * x - y * y + x0, 2 * x * y + y0`;
   assert.equal(shape(mandel, 5), undefined);
+  // Pygments 2.14 RegexLexer.get_tokens_unprocessed: every rule of a fixed table at each
+  // position, linear in the text (its ReDoS is in the regexes, not in these loops).
+  const lexer = `    def get_tokens_unprocessed(self, text, stack=('root',)):
+        pos = 0
+        statetokens = tokendefs[statestack[-1]]
+        while 1:
+            for rexmatch, action, new_state in statetokens:
+                m = rexmatch(text, pos)`;
+  assert.equal(shape(lexer, 6), undefined);
   // CPython csv.DictReader.__next__: no scan, no loop around the hot line.
   const dictReader = `    def __next__(self):
         if self.line_num == 0:

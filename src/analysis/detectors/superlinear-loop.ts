@@ -152,8 +152,10 @@ export function shapeOf(
   }
   const inner = loops[0];
   if (!inner || !iteratesOverCollection(inner)) return undefined;
+  // The outer loop must go over an input too: a `while` that advances a position (a tokenizer
+  // trying each rule of a fixed table at every offset) is linear in the input.
   const outer = loops[1] ?? caller?.loops[0];
-  if (!outer || (loops[1] && iteratesOverItem(inner, outer))) return undefined;
+  if (!outer || outer.kind === 'while' || (loops[1] && iteratesOverItem(inner, outer))) return undefined;
   return {
     kind: 'nested-loops',
     loop: inner,
