@@ -6,6 +6,7 @@ import { gcShare } from './gc-share.js';
 import { memoryGrowth } from './memory-growth.js';
 import { offCpuWaits } from './off-cpu.js';
 import { subprocessSpawn } from './subprocess-spawn.js';
+import { superlinearLoop } from './superlinear-loop.js';
 import { superlinearRecursion } from './superlinear-recursion.js';
 import { threadStates } from './thread-states.js';
 
@@ -20,4 +21,5 @@ export const DETECTORS: readonly Detector[] = [
   subprocessSpawn,
   callOverhead,
   superlinearRecursion,
+  superlinearLoop,
 ];
