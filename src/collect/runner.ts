@@ -291,7 +291,7 @@ async function reapTree(
   signalTree: (signal: NodeJS.Signals) => void,
 ): Promise<{ leftovers: number[]; survivors: number[] }> {
   if (pid <= 0) return { leftovers: [], survivors: [] };
-  tree.poll();
+  tree.poll(Date.now(), true);
   const leftovers = tree.alive().map((r) => r.pid);
   if (leftovers.length === 0 && !groupExists(pid)) return { leftovers, survivors: [] };
   signalTree('SIGTERM');
