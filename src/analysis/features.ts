@@ -385,7 +385,11 @@ function aggregateLines(lines: ReturnType<typeof ownLines>, total: number) {
 /** diagnosisInputOfProfile builds the input for a bare profile (no run directory). */
 export function diagnosisInputOfProfile(profile: Profile, metrics: Partial<Metrics> = {}): DiagnosisInput {
   const input = emptyDiagnosisInput();
-  input.views = mergeViews(viewsOfProfile(profile));
+  input.views = mergeViews(
+    viewsOfProfile(profile)
+      .map((v) => withoutProfilerSamples(v).view)
+      .filter((v) => v.total > 0),
+  );
   input.metrics = { ...metrics };
   input.runtimes = runtimesOf(input.views);
   input.have.timeseries = metrics.cpu_utilisation !== undefined;
