@@ -7,8 +7,9 @@ import type { Readable, Writable } from 'node:stream';
  * starts at the release, not at autoprof's or a profiler's start-up. fd 3 is a pipe whose other
  * end only the runner holds, so a runner that dies (even by SIGKILL) closes it: the read then
  * sees EOF and the shell exits without running the program, rather than waiting stopped forever
- * or running unprofiled. `$$`-free and signal-free; `exec ... 3<&-` keeps the gate's fd out of
- * the target, and `exec "$@"` keeps argv exactly as the user gave it.
+ * or running unprofiled (a SIGSTOP gate stayed stopped forever then: one was found 79 min
+ * later). `exec ... 3<&-` keeps the gate's fd out of the target, and `exec "$@"` keeps argv
+ * exactly as the user gave it.
  */
 const GATE_SCRIPT = 'printf r >&3 && read -r go <&3 && [ "$go" = go ] && exec "$@" 3<&-; exit 125';
 
