@@ -10,6 +10,7 @@ import type { Profile } from '../model/profile.js';
 import { type DiagnosisInput, emptyDiagnosisInput } from './features/diagnosis-input.js';
 import type { Metrics } from './features/metrics.js';
 import { ownLines } from './features/own-lines.js';
+import { withoutProfilerSamples } from './features/profiler-samples.js';
 import { profilingCostLine } from './features/profiling-cost.js';
 import { type CallStat, callStatsOf, mergeCallStats } from './features/read-call-stats.js';
 import {
@@ -101,6 +102,7 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   const callTables: CallStat[][] = [];
   const pstatsViews: SampleView[] = [];
   const nodeProcs: NodeProcessFeatures[] = [];
+  const profilerShares: Partial<Record<SampleKind, { removed: number; total: number }>> = {};
   for (const a of manifest.artifacts) {
     const path = join(runDir, a.path);
     try {
@@ -123,7 +125,13 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
       } else if (KIND_HINT[a.kind]) {
         const hint = KIND_HINT[a.kind];
         for (const p of importProfileFile(path)) {
-          for (const v of viewsOfProfile(p, hint)) {
+          for (const whole of viewsOfProfile(p, hint)) {
+            const { view: v, removed } = withoutProfilerSamples(whole);
+            const own = profilerShares[v.kind] ?? { removed: 0, total: 0 };
+            own.removed += removed;
+            own.total += whole.total;
+            profilerShares[v.kind] = own;
+            if (v.total <= 0) continue;
             views.push(v);
             const list = sources[v.kind] ?? [];
             list.push(a.path);
@@ -173,11 +181,34 @@ export function readRunInput(runDir: string, manifest: RunManifest): RunInput {
   addGcShare(input);
   const thin = thinProfileNote(input.views);
   if (thin) notes.push(thin);
+  const own = profilerSamplesNote(profilerShares);
+  if (own) notes.push(own.note);
+  if (own) input.metrics.profiler_sample_share = own.cpuShare;
   const cost = profilingCostLine(manifest.collectors ?? []);
   if (cost) notes.push(cost);
   if (input.views.length === 0) notes.push('no profile artifacts: findings rely on process metrics only');
   if (!input.have.timeseries) notes.push('no /proc time series: CPU utilisation and thread states unknown');
   return { input, notes };
+}
+
+/**
+ * profilerSamplesNote says how much of each profile was autoprof's own work inside the target
+ * (left out of the program's shares and findings, see profiler-samples.ts), with the CPU share.
+ */
+function profilerSamplesNote(
+  shares: Partial<Record<SampleKind, { removed: number; total: number }>>,
+): { note: string; cpuShare: number } | undefined {
+  const parts: string[] = [];
+  for (const [kind, s] of Object.entries(shares)) {
+    if (!s || s.removed <= 0 || s.total <= 0) continue;
+    parts.push(`${((100 * s.removed) / s.total).toFixed(1)}% of the ${kind} samples`);
+  }
+  if (parts.length === 0) return undefined;
+  const cpu = shares.cpu;
+  return {
+    note: `autoprof's own code inside the target (preload, sampler, agent): ${parts.join(', ')}, left out of the program's figures as profiling cost`,
+    cpuShare: cpu && cpu.total > 0 ? Math.round((1000 * cpu.removed) / cpu.total) / 1000 : 0,
+  };
 }
 
 /** THIN_PROFILE_S: under this much sampled CPU (20 samples at 100 Hz) shares are rough. */
@@ -354,7 +385,11 @@ function aggregateLines(lines: ReturnType<typeof ownLines>, total: number) {
 /** diagnosisInputOfProfile builds the input for a bare profile (no run directory). */
 export function diagnosisInputOfProfile(profile: Profile, metrics: Partial<Metrics> = {}): DiagnosisInput {
   const input = emptyDiagnosisInput();
-  input.views = mergeViews(viewsOfProfile(profile));
+  input.views = mergeViews(
+    viewsOfProfile(profile)
+      .map((v) => withoutProfilerSamples(v).view)
+      .filter((v) => v.total > 0),
+  );
   input.metrics = { ...metrics };
   input.runtimes = runtimesOf(input.views);
   input.have.timeseries = metrics.cpu_utilisation !== undefined;

@@ -63,3 +63,22 @@ test('ProcessTree follows a real shell and its children', async () => {
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(tree.alive(), []);
 });
+
+test('ProcessTree between full scans walks the children lists and finds the same tree', async () => {
+  // A grandchild that daemonises (its parent exits, it is re-parented) stays known once seen.
+  const child = spawn('sh', ['-c', '(sleep 0.8 &) ; sleep 0.8 & sleep 0.8; wait'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  await new Promise((r) => setTimeout(r, 250));
+  const tree = new ProcessTree(child.pid!);
+  const pids = (list: ProcStat[]) => list.map((s) => s.pid).sort((a, b) => a - b);
+  const now = Date.now();
+  const full = pids(tree.poll(now, true));
+  const walked = pids(tree.poll(now + 1));
+  assert.ok(full.length >= 4, JSON.stringify(full));
+  assert.deepEqual(walked, full);
+  await new Promise((r) => child.once('exit', r));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(tree.alive(), []);
+});

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** ProcStat is the part of /proc/PID/stat (or /proc/PID/task/TID/stat) autoprof reads. */
 export interface ProcStat {
@@ -129,21 +129,65 @@ export interface ProcessRecord {
 }
 
 /**
+ * HAS_CHILDREN_LISTS: the kernel keeps /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN).
+ * Without it every poll reads the whole of /proc.
+ */
+const HAS_CHILDREN_LISTS = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+/**
+ * childPids lists the children of every thread of a process from /proc/PID/task/TID/children
+ * (a child belongs to the thread that forked it); [] once the process is gone.
+ */
+export function childPids(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const word of text.split(' ')) {
+      const child = Number(word);
+      if (word.trim() !== '' && Number.isInteger(child)) out.push(child);
+    }
+  }
+  return out;
+}
+
+/**
+ * FULL_SCAN_MS: how often a poll reads every process of the machine, to find members that left
+ * the tree by re-parenting (a daemonising child of the group or session). In between, a poll
+ * walks the tree from the root through the kernel's children lists, so its cost grows with the
+ * target's tree, not with the machine (reading the stat of every process of a busy host at
+ * 20 Hz cost ~6 ms a tick: CPU taken from the target on a small machine).
+ */
+export const FULL_SCAN_MS = 1000;
+
+/**
  * ProcessTree follows the target's process tree by polling /proc, and remembers every
  * process it ever saw so the runner can make sure none is left behind.
  */
 export class ProcessTree {
   private readonly records = new Map<number, ProcessRecord>();
+  private lastFullScanMs = Number.NEGATIVE_INFINITY;
 
   constructor(readonly rootPid: number) {}
 
-  /** poll takes one snapshot and returns the live (non-zombie) members. */
-  poll(now = Date.now()): ProcStat[] {
-    const stats: ProcStat[] = [];
-    for (const pid of listPids()) {
-      const s = readProcStat(pid);
-      if (s) stats.push(s);
-    }
+  /**
+   * poll takes one snapshot and returns the live (non-zombie) members. `full` reads the whole
+   * of /proc (always at least every FULL_SCAN_MS, and where the kernel has no children lists).
+   */
+  poll(now = Date.now(), full = false): ProcStat[] {
+    const scanAll = full || !HAS_CHILDREN_LISTS || now - this.lastFullScanMs >= FULL_SCAN_MS;
+    if (scanAll) this.lastFullScanMs = now;
+    const stats = scanAll ? readAllStats() : this.walkTree();
     const byPid = new Map(stats.map((s) => [s.pid, s]));
     const known = new Set<number>();
     for (const [pid, rec] of this.records) {
@@ -153,6 +197,24 @@ export class ProcessTree {
     const members = treeMembers(this.rootPid, stats, known).filter((s) => s.state !== 'Z' && s.state !== 'X');
     for (const s of members) this.observe(s, now);
     return members;
+  }
+
+  /**
+   * walkTree reads the root, its descendants through the children lists, and every process seen
+   * before (a known member may have been re-parented), each once.
+   */
+  private walkTree(): ProcStat[] {
+    const stats = new Map<number, ProcStat>();
+    const queue = [this.rootPid, ...this.records.keys()];
+    while (queue.length > 0) {
+      const pid = queue.pop()!;
+      if (stats.has(pid)) continue;
+      const s = readProcStat(pid);
+      if (!s) continue;
+      stats.set(pid, s);
+      queue.push(...childPids(pid));
+    }
+    return [...stats.values()];
   }
 
   /** records lists every process seen, in first-seen order. */
@@ -186,6 +248,15 @@ export class ProcessTree {
       lastSeenMs: now,
     });
   }
+}
+
+function readAllStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const s = readProcStat(pid);
+    if (s) stats.push(s);
+  }
+  return stats;
 }
 
 /** isSameProcessAlive: the pid exists, is not a zombie, and started at `startTicks`. */

@@ -3,7 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import { BoundedCapture, type CaptureSummary, DEFAULT_CAPTURE_BYTES } from './bounded-capture.js';
-import { gatedArgv, releaseGate, waitUntilStopped } from './exec-gate.js';
+import { GATE_FD, type GateChannel, gatedArgv, releaseGate, waitUntilHeld } from './exec-gate.js';
 import { type ProcessRecord, ProcessTree, readProcStat } from './process-tree.js';
 
 /** DEFAULT_GRACE_MS is how long the tree gets between SIGTERM and SIGKILL. */
@@ -152,8 +152,10 @@ export function startTarget(options: RunnerOptions): RunningTarget {
     env: options.env,
     detached: true,
     // The target is in its own session, so it cannot read a terminal; a piped stdin still works.
-    stdio: ['inherit', 'pipe', 'pipe'],
+    // A gated target gets one more pipe: the gate's (see exec-gate.ts).
+    stdio: options.gate ? ['inherit', 'pipe', 'pipe', 'pipe'] : ['inherit', 'pipe', 'pipe'],
   });
+  const gateChannel = options.gate ? (child.stdio[GATE_FD] as GateChannel | null) : null;
   const pid = child.pid ?? -1;
   const tree = new ProcessTree(pid);
   let timedOut = false;
@@ -205,13 +207,13 @@ export function startTarget(options: RunnerOptions): RunningTarget {
       terminate();
     }, options.timeoutMs);
   };
-  const held = options.gate && pid > 0 ? waitUntilStopped(pid) : Promise.resolve(false);
+  const held = gateChannel && pid > 0 ? waitUntilHeld(gateChannel) : Promise.resolve(false);
   let released = !options.gate;
   const release = (): void => {
     if (released) return;
     released = true;
     startClock();
-    releaseGate(pid);
+    if (gateChannel) releaseGate(gateChannel);
   };
   if (!options.gate) startClock();
 
@@ -232,6 +234,7 @@ export function startTarget(options: RunnerOptions): RunningTarget {
       const { leftovers, survivors } = await reapTree(tree, pid, graceMs, signalTree);
       clearInterval(pollTimer);
       if (killTimer) clearTimeout(killTimer);
+      gateChannel?.destroy();
       await drain(child, 1000);
       if (forward) for (const s of FORWARDED) process.off(s, onSignal);
       resolveDone({
@@ -288,7 +291,7 @@ async function reapTree(
   signalTree: (signal: NodeJS.Signals) => void,
 ): Promise<{ leftovers: number[]; survivors: number[] }> {
   if (pid <= 0) return { leftovers: [], survivors: [] };
-  tree.poll();
+  tree.poll(Date.now(), true);
   const leftovers = tree.alive().map((r) => r.pid);
   if (leftovers.length === 0 && !groupExists(pid)) return { leftovers, survivors: [] };
   signalTree('SIGTERM');

@@ -51,6 +51,12 @@ export interface Metrics {
   active_child_share?: number;
   active_other_share?: number;
   active_threads?: number;
+  /** runtime_thread_cpu_s: CPU of the runtime's helper threads (GC, JIT, V8 platform workers). */
+  runtime_thread_cpu_s?: number;
+  /** profiler_thread_cpu_s: CPU of profiler threads inside the target (profiling cost). */
+  profiler_thread_cpu_s?: number;
+  /** profiler_sample_share: share of the CPU samples that were autoprof's own code (left out). */
+  profiler_sample_share?: number;
   /** gc_share: time in garbage collection / CPU time (0..1), from GC pauses or GC frames. */
   gc_share?: number;
   gc_pause_ms?: number;
@@ -115,6 +121,9 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'active_child_share',
   'active_other_share',
   'active_threads',
+  'runtime_thread_cpu_s',
+  'profiler_thread_cpu_s',
+  'profiler_sample_share',
   'gc_share',
   'gc_pause_ms',
   'gc_count',

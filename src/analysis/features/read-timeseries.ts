@@ -1,6 +1,12 @@
 import type { ProcessSample, TimeseriesSample } from '../../collect/collectors/system.js';
 import type { Metrics } from './metrics.js';
-import { isRuntimeHelperThread, pickMainThread, type ThreadLife } from './thread-roles.js';
+import {
+  pickMainThread,
+  type ThreadLife,
+  type ThreadObservations,
+  type ThreadRole,
+  threadRole,
+} from './thread-roles.js';
 import { linearTrend } from './trend.js';
 import { WAIT_REASONS, type WaitReason, waitReason } from './wait-reasons.js';
 
@@ -264,12 +270,9 @@ export function timeseriesFeatures(
   const active = new Set<number>();
   let busiest = 0;
   // A thread's counters start at its creation, so its last value is all the CPU it used.
-  const helpers = new Set<number>();
-  for (const t of all)
-    for (const { p } of t.points)
-      for (const th of p.threadSamples) if (isRuntimeHelperThread(th.comm)) helpers.add(th.tid);
+  const roles = threadRoles(all);
   for (const [tid, c] of threadCpu) {
-    if (helpers.has(tid)) continue;
+    if (roles.get(tid) !== 'program') continue;
     busiest = Math.max(busiest, c.last);
     if (c.last >= activeCut) active.add(tid);
   }
@@ -322,9 +325,45 @@ export function timeseriesFeatures(
     active_child_share: activeShares.child,
     active_other_share: activeShares.other,
     active_threads: active.size,
+    runtime_thread_cpu_s: round(roleCpu(roles, threadCpu, 'runtime')),
+    profiler_thread_cpu_s: round(roleCpu(roles, threadCpu, 'profiler')),
     timeseries_samples: samples.length,
   };
   return { metrics, processes, mainPid: main.pid, mainTid, mainWchans };
+}
+
+/**
+ * threadRoles tells every thread of the tree apart: the program's, its runtime's helpers, or a
+ * profiler's inside the target (see thread-roles.ts). Tids are unique across the tree.
+ */
+function threadRoles(all: Track[]): Map<number, ThreadRole> {
+  const roles = new Map<number, ThreadRole>();
+  for (const t of all) {
+    const seen = new Map<number, ThreadObservations>();
+    for (const { p } of t.points) {
+      for (const th of p.threadSamples) {
+        const obs = seen.get(th.tid) ?? { tid: th.tid, comm: th.comm, seen: 0, lock: 0, poll: 0 };
+        obs.comm = th.comm;
+        obs.seen++;
+        const reason = waitReason(th.state, th.wchan);
+        if (reason === 'lock') obs.lock++;
+        if (reason === 'poll') obs.poll++;
+        seen.set(th.tid, obs);
+      }
+    }
+    for (const obs of seen.values()) roles.set(obs.tid, threadRole(t.pid, obs));
+  }
+  return roles;
+}
+
+function roleCpu(
+  roles: Map<number, ThreadRole>,
+  threadCpu: Map<number, { last: number }>,
+  role: ThreadRole,
+): number {
+  let sum = 0;
+  for (const [tid, c] of threadCpu) if (roles.get(tid) === role) sum += c.last;
+  return sum;
 }
 
 function descendantsOf(main: Track, all: Track[]): number {

@@ -2,13 +2,39 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProcessSample, TimeseriesSample } from '../../collect/collectors/system.js';
 import { timeseriesFeatures } from './read-timeseries.js';
-import { isRuntimeHelperThread, pickMainThread } from './thread-roles.js';
+import { isRuntimeHelperThread, pickMainThread, threadRole } from './thread-roles.js';
 
 test('thread roles: HotSpot helper names are runtime helpers, program threads are not', () => {
   for (const name of ['GC Thread#0', 'G1 Conc#0', 'C2 CompilerThre', 'VM Thread', 'JFR Recorder Th'])
     assert.ok(isRuntimeHelperThread(name), name);
   for (const name of ['java', 'node', 'python3', 'worker-1', 'pool-1-thread-1'])
     assert.ok(!isRuntimeHelperThread(name), name);
+});
+
+test('thread roles: Node 20 names every thread node; parked-never-polling ones are the runtime', () => {
+  const obs = (tid: number, comm: string, seen: number, lock: number, poll: number) => ({
+    tid,
+    comm,
+    seen,
+    lock,
+    poll,
+  });
+  // V8 platform worker during GC-heavy work: half running, half parked on its condition variable.
+  assert.equal(threadRole(10, obs(11, 'node', 40, 20, 0)), 'runtime');
+  // libuv threadpool thread, idle all run.
+  assert.equal(threadRole(10, obs(12, 'node', 40, 40, 0)), 'runtime');
+  // A worker_thread idles in its own event loop's epoll_wait.
+  assert.equal(threadRole(10, obs(13, 'node', 40, 15, 5)), 'program');
+  // A CPU-bound worker_thread is seen running nearly always.
+  assert.equal(threadRole(10, obs(14, 'node', 40, 2, 0)), 'program');
+  // The main thread stays the program's whatever it waits on; other runtimes are not judged so.
+  assert.equal(threadRole(10, obs(10, 'node', 40, 40, 0)), 'program');
+  assert.equal(threadRole(10, obs(15, 'python3', 40, 40, 0)), 'program');
+  assert.equal(threadRole(10, obs(16, 'a.out', 40, 40, 0)), 'program');
+  // Profilers inside the target: autoprof's Python sampler and V8's CPU profiler thread.
+  assert.equal(threadRole(10, obs(17, 'autoprof-sample', 40, 0, 0)), 'profiler');
+  assert.equal(threadRole(10, obs(18, 'v8:ProfEvntProc', 40, 20, 0)), 'profiler');
+  assert.equal(threadRole(10, obs(19, 'GC Thread#0', 40, 20, 0)), 'runtime');
 });
 
 test('main thread: a launcher parked in futex hands the role to the busy thread of its name', () => {
@@ -84,4 +110,41 @@ test('timeseries: only the target window counts, with the runner wall and the ke
   assert.equal(ts.metrics.main_running_share, 1);
   assert.equal(ts.metrics.active_threads, 1, 'the GC thread is a runtime helper, not a working thread');
   assert.equal(ts.metrics.timeseries_samples, 21, 'the held sample is left out');
+});
+
+test('timeseries: a single-threaded Node program with busy GC helpers is not lock-bound', () => {
+  const samples: TimeseriesSample[] = [];
+  for (let i = 0; i <= 20; i++) {
+    const gc = (tid: number): [number, string, string, string, number] => [
+      tid,
+      'node',
+      (i + tid) % 2 ? 'R' : 'S',
+      'futex_do_wait',
+      i * 20,
+    ];
+    samples.push({
+      type: 'sample',
+      t: 1000 + i * 50,
+      cpuCores: 1.8,
+      processes: [
+        proc(10, 'node', [
+          [10, 'node', 'R', '', i * 50],
+          [11, 'node', 'S', 'do_epoll_wait', 0],
+          gc(12),
+          gc(13),
+          gc(14),
+          gc(15),
+          [16, 'node', 'S', 'futex_do_wait', 0],
+          [17, 'v8:ProfEvntProc', i % 3 ? 'S' : 'R', 'futex_do_wait', i * 3],
+        ]),
+      ],
+    });
+  }
+  const ts = timeseriesFeatures(samples, { startMs: 1000, endMs: 2000, wallS: 1 });
+  assert.ok(ts);
+  assert.equal(ts.mainTid, 10);
+  assert.equal(ts.metrics.active_threads, 1, 'V8 helpers and the profiler thread are not program threads');
+  assert.equal(ts.metrics.active_lock_share, 0);
+  assert.equal(ts.metrics.runtime_thread_cpu_s, 1.6);
+  assert.equal(ts.metrics.profiler_thread_cpu_s, 0.06);
 });

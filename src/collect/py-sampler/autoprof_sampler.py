@@ -216,6 +216,23 @@ class _StackTable:
         }
 
 
+SAMPLER_THREAD_NAME = "autoprof-sample"
+
+
+def _name_own_thread():
+    """_name_own_thread gives the sampler's OS thread a name of its own (Linux), so /proc, perf
+    and autoprof's thread roles tell it apart from the program's threads (its time is profiling
+    cost). Python's own thread names never reach the OS; a thread may rename itself in /proc."""
+    native_id = getattr(_thread, "get_native_id", None)
+    if native_id is None:
+        return
+    try:
+        with open("/proc/self/task/%d/comm" % native_id(), "w") as f:
+            f.write(SAMPLER_THREAD_NAME)
+    except OSError:
+        pass
+
+
 class _Sampler:
     def __init__(self, out_dir, hz, flush_s, tracemalloc_on):
         self.out_dir = out_dir
@@ -263,6 +280,7 @@ class _Sampler:
 
     def _run(self):
         self.ident = _thread.get_ident()
+        _name_own_thread()
         try:
             last = time.perf_counter()
             start = last

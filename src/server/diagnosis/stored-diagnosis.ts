@@ -1,6 +1,7 @@
 import { diagnose } from '../../analysis/diagnose.js';
 import { emptyDiagnosisInput } from '../../analysis/features/diagnosis-input.js';
 import type { Metrics } from '../../analysis/features/metrics.js';
+import { withoutProfilerSamples } from '../../analysis/features/profiler-samples.js';
 import { type Runtime, runtimesOfProfile } from '../../analysis/features/runtimes.js';
 import {
   mergeViews,
@@ -83,8 +84,11 @@ export async function readStoredViews(
     const query = { profileType, matchers, ...range };
     const names = splitEmbeddedFileNames(await store.mergeRange(tenant, query));
     const merged = sources ? locateFunctions(names, sources) : names;
-    const view = viewsOfProfile(merged, kind).find((v) => v.kind === kind);
-    if (!view) continue;
+    const whole = viewsOfProfile(merged, kind).find((v) => v.kind === kind);
+    if (!whole) continue;
+    // The agent's own frames (encoding, pushing) are profiling cost, not the service's.
+    const view = withoutProfilerSamples(whole).view;
+    if (view.total <= 0) continue;
     views.push(view);
     profileTypes[kind] = profileType;
     for (const r of runtimesOfProfile(merged)) runtimes.add(r);
