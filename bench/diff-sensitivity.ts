@@ -127,8 +127,12 @@ function draw(pool: Run[], k: number, rng: Rng, exclude: Set<Run> = new Set()): 
 
 function gate(base: Run[], head: Run[]) {
   const policy = DEFAULT_GATE_POLICY;
-  const profiles = (runs: Run[]) => runs.map((r) => r.profile).filter((p): p is Profile => p !== undefined);
+  const profiled = (runs: Run[]) => runs.filter((r) => r.profile !== undefined);
+  const profiles = (runs: Run[]) => profiled(runs).map((r) => r.profile as Profile);
+  const cpuSeconds = (runs: Run[]) => profiled(runs).map((r) => r.measurement.cpu_s);
+  // The same inputs as `autoprof diff`: each profile with its run's kernel-measured CPU time.
   const diff = diffProfiles(profiles(base), profiles(head), {
+    cpuSeconds: { base: cpuSeconds(base), head: cpuSeconds(head) },
     thresholds: {
       changePoints: policy.changePoints,
       hotspotPct: policy.hotspotPct,
