@@ -51,6 +51,9 @@ const TRIALS = arg('trials', 100);
 /** INTERVAL_US: Node's sampling interval for the pools (autoprof's default is 2000). */
 const INTERVAL_US = arg('interval-us', 250);
 const CHANGES = [1, 2, 5, 10, 20];
+const sampleTypeArg = process.argv.indexOf('--sample-type');
+/** SAMPLE_TYPE: the profile sample type the trials compare (default: as `autoprof diff` picks). */
+const SAMPLE_TYPE = sampleTypeArg >= 0 ? process.argv[sampleTypeArg + 1] : undefined;
 const SIDES = [5, 10, 20].filter((n) => n <= arg('pool', 25));
 const PLANTED = 'tokenizeCsv';
 const target = here('./targets/diff-sensitivity-job.mjs');
@@ -127,8 +130,13 @@ function draw(pool: Run[], k: number, rng: Rng, exclude: Set<Run> = new Set()): 
 
 function gate(base: Run[], head: Run[]) {
   const policy = DEFAULT_GATE_POLICY;
-  const profiles = (runs: Run[]) => runs.map((r) => r.profile).filter((p): p is Profile => p !== undefined);
+  const profiled = (runs: Run[]) => runs.filter((r) => r.profile !== undefined);
+  const profiles = (runs: Run[]) => profiled(runs).map((r) => r.profile as Profile);
+  const cpuSeconds = (runs: Run[]) => profiled(runs).map((r) => r.measurement.cpu_s);
+  // The same inputs as `autoprof diff`: each profile with its run's kernel-measured CPU time.
   const diff = diffProfiles(profiles(base), profiles(head), {
+    cpuSeconds: { base: cpuSeconds(base), head: cpuSeconds(head) },
+    sampleType: SAMPLE_TYPE,
     thresholds: {
       changePoints: policy.changePoints,
       hotspotPct: policy.hotspotPct,

@@ -17,6 +17,11 @@ export interface DiffSide {
   inputs: string[];
   /** profiles holds one merged profile per run or per input file, with stable locations. */
   profiles: Profile[];
+  /**
+   * profileCpuS is, per profile, the CPU seconds the kernel charged that run's target (from its
+   * manifest); undefined for profile files, which carry no whole-run measurement.
+   */
+  profileCpuS: Array<number | undefined>;
   benchmarks: BenchResult[];
   /** runs holds the whole-run measurements of every `autoprof run` run, profiled or not. */
   runs: RunMeasurement[];
@@ -35,7 +40,7 @@ const MANIFEST = 'manifest.json';
 export function loadDiffSide(spec: string, role: 'base' | 'head'): DiffSide {
   const inputs = spec.split(',').filter((s) => s !== '');
   if (inputs.length === 0) throw new UsageError(`diff: the ${role} side is empty`);
-  const side: DiffSide = { inputs, profiles: [], benchmarks: [], runs: [], unprofiled: 0 };
+  const side: DiffSide = { inputs, profiles: [], profileCpuS: [], benchmarks: [], runs: [], unprofiled: 0 };
   for (const input of inputs) {
     if (!existsSync(input)) throw new UsageError(`diff: ${role} input ${input}: no such file or directory`);
     if (statSync(input).isDirectory()) loadRunDirectory(input, side);
@@ -70,7 +75,8 @@ function loadRunDirectory(dir: string, side: DiffSide): void {
     );
   }
   for (const run of runs) {
-    if (existsSync(join(run, MANIFEST))) side.runs.push(measureRun(run));
+    const measured = existsSync(join(run, MANIFEST)) ? measureRun(run) : undefined;
+    if (measured) side.runs.push(measured);
     const file = join(run, MERGED_PROFILE);
     if (!existsSync(file)) {
       side.unprofiled++;
@@ -78,6 +84,7 @@ function loadRunDirectory(dir: string, side: DiffSide): void {
     }
     const profile = mergedOf(importProfileBytes(readInputBytes(file), { source: file }));
     side.profiles.push(withStableLocations(profile, projectRootsOf([profile], runCwd(run, dir))));
+    side.profileCpuS.push(measured?.cpu_s);
   }
 }
 
@@ -123,6 +130,7 @@ function loadFile(path: string, side: DiffSide): void {
   try {
     const profile = mergedOf(importProfileBytes(bytes, { source: path }));
     side.profiles.push(withStableLocations(profile, projectRootsOf([profile])));
+    side.profileCpuS.push(undefined);
   } catch (err) {
     if (err instanceof AutoprofError) throw err;
     throw new UsageError(`diff: ${path}: ${(err as Error).message}`);

@@ -71,3 +71,17 @@ export function functionShares(profile: Profile, typeIndex: number): FunctionSha
   }
   return { total, functions };
 }
+
+/**
+ * scaledToTotal rescales a run's table so that its total is `total` (e.g. the CPU seconds the
+ * kernel charged the run): each function's self and total become its share of that figure.
+ * Shares are unchanged; absolute values stop depending on the profiler's clock, which for V8
+ * and in-process Python samplers is wall time and stretches whenever the target is descheduled.
+ */
+export function scaledToTotal(table: FunctionShareTable, total: number): FunctionShareTable {
+  const functions = new Map<string, FunctionShare>();
+  for (const [key, f] of table.functions) {
+    functions.set(key, { ...f, self: f.selfShare * total, total: f.totalShare * total });
+  }
+  return { total, functions };
+}

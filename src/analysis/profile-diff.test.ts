@@ -100,3 +100,56 @@ test('a share that rose only because something else got cheaper is not a regress
   assert.equal(diff.improvements[0].head.self_per_run, 10);
   assert.match(diff.notes.join('\n'), /1 function\(s\) moved in share only because others changed/);
 });
+
+// Nine functions, five runs a side: in the head `hot` does 2.5x the work and the other eight
+// get a quarter cheaper (with a little noise everywhere).
+function program(hot: number, other: number, noise: number[]): ReturnType<typeof profileFromFolded>[] {
+  return noise.map((n, run) =>
+    profileFromFolded(
+      [
+        `main;hot ${Math.round(hot * (1 + n))}`,
+        ...Array.from({ length: 8 }, (_, i) => `main;other${i} ${other + ((run * 7 + i * 13) % 9)}`),
+      ],
+      cpu,
+    ),
+  );
+}
+
+test('a regressed function at 5 runs a side stays significant while eight others improve', () => {
+  const base = program(200, 100, [0, 0.02, -0.01, 0.01, -0.02]);
+  const head = program(500, 75, [0.01, -0.02, 0, 0.02, -0.01]);
+  const diff = diffProfiles(base, head);
+  const hot = diff.regressions.find((c) => c.function === 'hot');
+  assert.ok(hot, JSON.stringify(diff.notes));
+  // Holm corrects within the functions that got worse: one family of nine would multiply the
+  // smallest possible p (0.0079) by nine, and nothing could be significant at 5 runs a side.
+  assert.equal(hot.significance?.p_adjusted, 0.007937);
+  assert.equal(hot.gating, true);
+  assert.deepEqual(
+    diff.regressions.map((c) => c.function),
+    ['hot'],
+  );
+});
+
+test("with each run's CPU time, a share that rose in a descheduled head is not a regression", () => {
+  // The head's profiler clock ran at three times the CPU (wall-time intervals while
+  // descheduled): startup's absolute value tripled, but the kernel says the head used 0.3 s of CPU, not 1 s,
+  // so startup's cost (share x CPU) did not move. Only `work` changed: it got cheaper.
+  const side = (startup: number[], work: number[]) =>
+    startup.map((s, i) => profileFromFolded([`main;startup ${s}`, `main;work ${work[i]}`], cpu));
+  const base = side([100, 102, 98, 101, 99], [900, 905, 895, 910, 890]);
+  const head = side([300, 306, 294, 303, 297], [600, 615, 590, 610, 585]);
+  const cpuSeconds = { base: [1, 1.01, 0.99, 1.01, 0.99], head: [0.3, 0.31, 0.29, 0.3, 0.3] };
+  const priced = diffProfiles(base, head, { cpuSeconds });
+  assert.deepEqual(priced.regressions, [], JSON.stringify(priced.regressions));
+  assert.deepEqual(
+    priced.improvements.map((c) => c.function),
+    ['work'],
+  );
+  // Without CPU times the profile's own clock is the cost, and startup reads as a regression.
+  const unpriced = diffProfiles(base, head);
+  assert.deepEqual(
+    unpriced.regressions.map((c) => c.function),
+    ['startup'],
+  );
+});

@@ -5,7 +5,7 @@ import type { Profile, ValueType } from '../model/profile.js';
 import { defaultSampleTypeIndex } from '../model/profile.js';
 import { detectableChangePct } from './detectable-change.js';
 import { frameOrigin, isOwnFrame } from './frame-origin.js';
-import { type FunctionShareTable, functionKey, functionShares } from './function-shares.js';
+import { type FunctionShareTable, functionKey, functionShares, scaledToTotal } from './function-shares.js';
 import { mannWhitneyU, UTestError, uTestMinP } from './stats.js';
 
 /**
@@ -33,6 +33,9 @@ export const DEFAULT_DIFF_THRESHOLDS: DiffThresholds = {
   minChangePct: 2,
 };
 
+/** MEMORY_SAMPLE_TYPE: sample types that measure memory, which CPU time cannot price. */
+const MEMORY_SAMPLE_TYPE = /alloc|inuse|space|bytes|objects|heap/;
+
 export type ChangeKind = 'regression' | 'improvement' | 'new_hotspot' | 'removed_hotspot';
 
 /** Significance is the U test on per-run self shares; absent when a side has one run. */
@@ -43,9 +46,9 @@ export interface Significance {
   n_head: number;
   significant: boolean;
   /**
-   * p_adjusted is p after Holm's correction over every change of the diff (many functions are
-   * tested at once; without it, identical programs would fail one test in twenty). `significant`
-   * compares p_adjusted with alpha.
+   * p_adjusted is p after Holm's correction over every change of the diff in the same direction
+   * (many functions are tested at once; without it, identical programs would fail one test in
+   * twenty). `significant` compares p_adjusted with alpha.
    */
   p_adjusted?: number;
   /** note explains a test that could not reach alpha, as benchstat does. */
@@ -120,6 +123,12 @@ export function diffProfiles(
     thresholds?: Partial<DiffThresholds>;
     /** locations are the project roots per side, when the caller can see them on disk. */
     locations?: { base?: LocationContext; head?: LocationContext };
+    /**
+     * cpuSeconds are, per profile, the CPU seconds the kernel charged that run (`autoprof run`
+     * manifests). When every run of both sides has one, a function's cost per run is its share
+     * times that CPU (see costTables).
+     */
+    cpuSeconds?: { base: Array<number | undefined>; head: Array<number | undefined> };
   } = {},
 ): ProfileDiff {
   if (baseRuns.length === 0 || headRuns.length === 0)
@@ -132,6 +141,11 @@ export function diffProfiles(
   const project = (runs: Profile[]) => runs.map((p) => functionShares(p, typeIndexOf(p, sampleType)));
   const basePerRun = project(baseRuns);
   const headPerRun = project(headRuns);
+  const costs = costTables(
+    basePerRun,
+    headPerRun,
+    MEMORY_SAMPLE_TYPE.test(sampleType.type) ? undefined : options.cpuSeconds,
+  );
   const basePooled = mergeSide(baseRuns, sampleType);
   const headPooled = mergeSide(headRuns, sampleType);
   const baseShares = functionShares(basePooled.profile, basePooled.typeIndex);
@@ -145,11 +159,17 @@ export function diffProfiles(
       `too few runs to detect a change at alpha=${thresholds.alpha}: with ${baseRuns.length} and ${headRuns.length} runs the smallest possible p is ${minP.toFixed(3)}`,
     );
   }
+  if (multiRun && costs.scaled) {
+    notes.push(
+      "a function's cost per run is its share of the run's CPU time as the kernel measured it; a change must move both its share and that cost",
+    );
+  }
   if (!multiRun)
     notes.push('one run on a side: changes are judged by thresholds alone, without a significance test');
 
   const changes: FunctionChange[] = [];
   let shareShifts = 0;
+  const families = { worse: 0, better: 0 };
   const keys = new Set([...baseShares.functions.keys(), ...headShares.functions.keys()]);
   for (const key of keys) {
     const b = baseShares.functions.get(key);
@@ -160,15 +180,17 @@ export function diffProfiles(
     const headCostPerRun = (h?.self ?? 0) / headRuns.length;
     const baseSide = { share: baseSelf, perRun: baseCostPerRun, present: b !== undefined && b.self !== 0 };
     const headSide = { share: headSelf, perRun: headCostPerRun, present: h !== undefined && h.self !== 0 };
+    const direction = multiRun ? directionOf(key, baseSide, headSide, costs, thresholds) : undefined;
+    if (direction) families[direction]++;
     const kind = multiRun
-      ? classifyAcrossRuns(key, baseSide, headSide, basePerRun, headPerRun, thresholds)
+      ? classifyAcrossRuns(key, baseSide, headSide, costs.base, costs.head, thresholds)
       : classify(baseSide, headSide, baseShares.total / baseRuns.length, thresholds);
     if (kind === 'share-shift') {
       shareShifts++;
       continue;
     }
     if (!kind) continue;
-    const significance = multiRun ? testShares(key, basePerRun, headPerRun, thresholds.alpha) : null;
+    const significance = multiRun ? testChange(key, basePerRun, headPerRun, costs, thresholds.alpha) : null;
     const grewInHead = headSelf >= baseSelf;
     const side = grewInHead ? headPooled : basePooled;
     const name = (h ?? b)?.name ?? key;
@@ -200,7 +222,7 @@ export function diffProfiles(
       gating: significance === null || significance.significant,
     });
   }
-  adjustForMultipleTests(changes, thresholds.alpha);
+  adjustForMultipleTests(changes, thresholds.alpha, families);
   if (multiRun && minP <= thresholds.alpha) {
     // With runs enough for a test, a change that is not significant is noise until shown
     // otherwise: listing it as a regression would make identical programs read as changed.
@@ -330,37 +352,121 @@ function ownCostChangePct(
 }
 
 /**
- * adjustForMultipleTests applies Holm's step-down correction to the changes' p-values, so the
- * chance that identical programs show any significant change stays at alpha however many
- * functions were tested.
+ * directionOf says which family a function's multiple-test correction counts it in: every
+ * function big enough to be a change (share above hotspotPct on a side) whose cost relative to
+ * the rest of the program rose (or appeared) is a candidate for the worse, every one that fell
+ * (or vanished) for the better, whether or not it then passes the change rules. Counting only
+ * those that passed would pick the family by its observed effects and make the correction too
+ * lenient (identical Python runs flagged a 2-sample function at p=0.016 in a family of two).
  */
-function adjustForMultipleTests(changes: FunctionChange[], alpha: number): void {
-  const tested = changes.filter((c) => c.significance !== null);
+function directionOf(
+  key: string,
+  base: SideValue,
+  head: SideValue,
+  costs: CostTables,
+  t: DiffThresholds,
+): 'worse' | 'better' | undefined {
+  if (Math.max(base.share, head.share) <= t.hotspotPct) return undefined;
+  if (!base.present) return head.present ? 'worse' : undefined;
+  if (!head.present) return 'better';
+  const relative = relativeCostChange(key, costs.base, costs.head);
+  return relative === null || relative === 0 ? undefined : relative > 0 ? 'worse' : 'better';
+}
+
+/**
+ * adjustForMultipleTests applies Holm's step-down correction to the changes' p-values, in two
+ * families: changes for the worse (regressions, new hotspots), which gate, and changes for the
+ * better, each as large as directionOf counted it. Each family keeps the chance of any false
+ * claim in its direction at alpha (at most alpha/2 in fact: the p-values are two-sided). One
+ * family for both would let the functions that merely lost share to a regressed one multiply
+ * the regressed function's p: with 5 runs a side the smallest p is 0.0079, and seven functions
+ * would push even a perfect separation past 0.05.
+ */
+function adjustForMultipleTests(
+  changes: FunctionChange[],
+  alpha: number,
+  families: { worse: number; better: number },
+): void {
+  const worse = (c: FunctionChange) => c.kind === 'regression' || c.kind === 'new_hotspot';
+  holm(changes.filter(worse), alpha, families.worse);
+  holm(
+    changes.filter((c) => !worse(c)),
+    alpha,
+    families.better,
+  );
+}
+
+/**
+ * holm is Holm's step-down correction over one family of `size` functions, of which `tested`
+ * are the changes; the others count as untested members with p = 1 (conservative: they would
+ * sort last).
+ */
+function holm(family: FunctionChange[], alpha: number, size: number): void {
+  const tested = family.filter((c) => c.significance !== null);
   const order = [...tested].sort((a, b) => (a.significance?.p ?? 1) - (b.significance?.p ?? 1));
+  const m = Math.max(size, order.length);
   let running = 0;
   order.forEach((c, i) => {
     const s = c.significance as Significance;
-    running = Math.max(running, Math.min(1, (order.length - i) * s.p));
+    running = Math.max(running, Math.min(1, (m - i) * s.p));
     s.p_adjusted = Number(running.toPrecision(4));
     s.significant = running < alpha;
     c.gating = s.significant;
   });
 }
 
+/** CostTables are the per-run tables whose absolute self values are a function's cost per run. */
+interface CostTables {
+  base: FunctionShareTable[];
+  head: FunctionShareTable[];
+  /** scaled is true when the costs are shares of the kernel-measured CPU time of each run. */
+  scaled: boolean;
+}
+
 /**
- * testShares runs the U test on the function's self share in each run. Shares, not costs: on a
- * loaded machine every run's absolute cost swings together (V8's sample intervals are wall
- * time, so descheduling inflates them), and shares cancel that. A share that moved only
- * because others changed is already kept out by the own-cost rule in classify.
+ * costTables prices each function per run as its self share times the run's CPU time, when
+ * every run of both sides has one. The profile's own absolute values are a poor cost on a
+ * loaded machine: V8's sample intervals and the Python sampler's ticks are wall time, so a
+ * descheduled run looks costlier in every function, and the own-cost rule then mistakes noise
+ * for change (every function that merely lost share to a regressed one reads as "improved").
+ * The kernel's CPU time of the target does not stretch with descheduling. Without it, the
+ * profile's values are used as they are.
  */
-function testShares(
+function costTables(
+  base: FunctionShareTable[],
+  head: FunctionShareTable[],
+  cpuSeconds: { base: Array<number | undefined>; head: Array<number | undefined> } | undefined,
+): CostTables {
+  const usable = (cpu: Array<number | undefined> | undefined, runs: FunctionShareTable[]): cpu is number[] =>
+    cpu !== undefined && cpu.length === runs.length && cpu.every((c) => c !== undefined && c > 0);
+  if (!usable(cpuSeconds?.base, base) || !usable(cpuSeconds?.head, head))
+    return { base, head, scaled: false };
+  const scale = (runs: FunctionShareTable[], cpu: number[]) => runs.map((r, i) => scaledToTotal(r, cpu[i]));
+  return { base: scale(base, cpuSeconds.base), head: scale(head, cpuSeconds.head), scaled: true };
+}
+
+/**
+ * testChange runs the U test on the function's self share in each run and, where runs have a
+ * measured CPU time, on its CPU per run too, and reports the larger p (an intersection-union
+ * test: significant only when both moved). The share alone would call a function that merely
+ * gained share because others got cheaper a regression; the cost alone would call every
+ * function regressed when the whole machine ran slower. A function that really did more work
+ * moves both. A share that moved only because others changed is also kept out by the own-cost
+ * rule in classifyAcrossRuns.
+ */
+function testChange(
   key: string,
   base: FunctionShareTable[],
   head: FunctionShareTable[],
+  costs: CostTables,
   alpha: number,
 ): Significance {
   const shares = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.selfShare ?? 0);
-  return uTest(shares(base), shares(head), alpha);
+  const byShare = uTest(shares(base), shares(head), alpha);
+  if (!costs.scaled) return byShare;
+  const self = (runs: FunctionShareTable[]) => runs.map((r) => r.functions.get(key)?.self ?? 0);
+  const byCost = uTest(self(costs.base), self(costs.head), alpha);
+  return byCost.p > byShare.p ? byCost : byShare;
 }
 
 function uTest(base: number[], head: number[], alpha: number): Significance {

@@ -65,4 +65,16 @@ test("measureRun reads the manifest, each process's last CPU counters, peak RSS 
   );
   assert.deepEqual(measureRun(dir), { wall_s: 1.5, cpu_s: 1.25, peak_rss_mb: 100, gc_pct: 15 });
   assert.deepEqual(measureRun(join(dir, 'nothing-here')), {});
+  // The kernel's figure for the root (rusage) wins when polling /proc missed the run's end...
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ wallMs: 1500, targetCpu: { userS: 1.25, systemS: 0.25 } }),
+  );
+  assert.equal(measureRun(dir).cpu_s, 1.5);
+  // ...and the polled tree wins when it saw more (children the root never waited for).
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ wallMs: 1500, targetCpu: { userS: 0.5, systemS: 0 } }),
+  );
+  assert.equal(measureRun(dir).cpu_s, 1.25);
 });

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 export interface RunMeasurement {
   /** wall_s is the target's wall time (runner, seconds). */
   wall_s?: number;
-  /** cpu_s is user + system CPU of the whole process tree (system collector, seconds). */
+  /**
+   * cpu_s is user + system CPU of the whole process tree (seconds): the kernel's figure for the
+   * root and the children it waited for (manifest targetCpu), or the system collector's sum over
+   * the tree when that is larger (children nobody waited for).
+   */
   cpu_s?: number;
   /** peak_rss_mb is the largest VmHWM of any process of the tree (system collector, MiB). */
   peak_rss_mb?: number;
@@ -37,8 +41,11 @@ interface SystemSummary {
 /** measureRun reads one run folder (the one holding manifest.json and artifacts/). */
 export function measureRun(runDir: string): RunMeasurement {
   const m: RunMeasurement = {};
-  const manifest = readJson(join(runDir, 'manifest.json')) as { wallMs?: unknown } | undefined;
+  const manifest = readJson(join(runDir, 'manifest.json')) as
+    | { wallMs?: unknown; targetCpu?: { userS?: unknown; systemS?: unknown } }
+    | undefined;
   if (typeof manifest?.wallMs === 'number') m.wall_s = manifest.wallMs / 1000;
+  const kernelCpu = kernelCpuSeconds(manifest?.targetCpu);
   const artifacts = join(runDir, 'artifacts');
   const summary = systemSummary(join(artifacts, 'system.timeseries.jsonl'));
   if (summary) {
@@ -47,9 +54,22 @@ export function measureRun(runDir: string): RunMeasurement {
       m.peak_rss_mb = summary.peakRssKb / 1024;
     if (m.wall_s === undefined && typeof summary.wallMs === 'number') m.wall_s = summary.wallMs / 1000;
   }
+  if (kernelCpu !== undefined) m.cpu_s = Math.max(kernelCpu, m.cpu_s ?? 0);
   const gc = nodeGcShare(artifacts);
   if (gc !== undefined) m.gc_pct = gc;
   return m;
+}
+
+/**
+ * kernelCpuSeconds is the CPU the kernel charged the root and its waited-for children by its
+ * exit (rusage): exact to the tick, where polling /proc loses whatever ran after the last poll
+ * (on a loaded machine up to a third of a short run's CPU). It is the steadiest whole-run cost
+ * there is: descheduling stretches wall time but not CPU time.
+ */
+function kernelCpuSeconds(cpu: { userS?: unknown; systemS?: unknown } | undefined): number | undefined {
+  if (typeof cpu?.userS !== 'number' || typeof cpu.systemS !== 'number') return undefined;
+  const s = cpu.userS + cpu.systemS;
+  return Number.isFinite(s) && s > 0 ? s : undefined;
 }
 
 interface SystemSample {

@@ -135,6 +135,7 @@ export const diffCommand: Command = {
       const main = diffProfiles(base.profiles, head.profiles, {
         sampleType: values['sample-type'] as string | undefined,
         thresholds,
+        cpuSeconds: { base: base.profileCpuS, head: head.profileCpuS },
       });
       diffs.push(main);
       for (const t of commonMemoryTypes(base.profiles, head.profiles)) {
