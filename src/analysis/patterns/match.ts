@@ -1,3 +1,4 @@
+import { withoutInferredMark } from '../../model/inferred-frame.js';
 import type { Profile } from '../../model/profile.js';
 import type { DiagnosisInput } from '../features/diagnosis-input.js';
 import { viewOf } from '../features/diagnosis-input.js';
@@ -88,7 +89,7 @@ function flatten(view: SampleView): FlatView {
 }
 
 function frameMatches(m: FrameMatcher, name: string, file: string): boolean {
-  if (!m.function.test(name)) return false;
+  if (!m.function.test(withoutInferredMark(name))) return false;
   if (m.file && !m.file.test(file)) return false;
   if (m.origin && frameOrigin(name, file) !== m.origin) return false;
   return true;
@@ -425,19 +426,47 @@ function groupFinding(
 
 /** hotspotOfGroup names the library or runtime frame most of a group's matches were charged to. */
 function hotspotOfGroup(g: Group, p: Profile, fv: FlatView): FindingHotspot | undefined {
-  const best = [...g.hot.values()].sort((x, y) => y.value - x.value)[0];
+  const ranked = [...g.hot.values()].sort((x, y) => y.value - x.value);
+  const best = ranked[0];
   if (!best || g.total === 0) return undefined;
   const fn = p.functions[best.fnId - 1];
+  const family = familyEntries(ranked, p, g.total);
   const pkg = packageOfFrame(fn.name, fn.filename);
   const line = [...best.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
   return {
-    function: fn.name,
+    function: family?.names ?? fn.name,
     file: fn.filename,
     line,
     origin: fv.origins[best.fnId - 1] ?? 'runtime',
     ...(pkg ? { package: pkg.name } : {}),
     ...(pkg?.version ? { version: pkg.version } : {}),
-    share: Math.round((best.value / g.total) * 10000) / 10000,
+    share: Math.round(((family?.value ?? best.value) / g.total) * 10000) / 10000,
+  };
+}
+
+/** FAMILY_MEMBER_SHARE: an entry with this share of a finding's matches is named beside the top one. */
+const FAMILY_MEMBER_SHARE = 0.2;
+
+/**
+ * familyEntries: when the pattern's matches were charged to several API entries of one
+ * library, each holding a real share (malloc and free in allocation churn, regcomp and
+ * regexec), naming only the top one would flip between runs with sampling noise; the hotspot
+ * then names them all, heaviest first (`__GI___libc_malloc + __GI___libc_free`), with their
+ * combined share.
+ */
+function familyEntries(
+  ranked: Array<{ fnId: number; value: number }>,
+  p: Profile,
+  total: number,
+): { names: string; value: number } | undefined {
+  const file = p.functions[ranked[0].fnId - 1].filename;
+  const members = ranked.filter(
+    (e) => e.value >= FAMILY_MEMBER_SHARE * total && p.functions[e.fnId - 1].filename === file,
+  );
+  if (members.length < 2) return undefined;
+  return {
+    names: members.map((e) => p.functions[e.fnId - 1].name).join(' + '),
+    value: members.reduce((sum, e) => sum + e.value, 0),
   };
 }
 
