@@ -73,12 +73,15 @@ export function parseCallSites(text: string): CallSites {
   return { callees, symbols };
 }
 
-/** libcAliasFree reads glibc's internal aliases as the exported name (`__GI___libc_malloc`). */
+/**
+ * libcAliasFree reads glibc's internal aliases as the exported name: `__GI___libc_malloc` is
+ * malloc, `__regexec` regexec, `__GI__IO_fflush` fflush, `_IO_new_fclose` fclose.
+ */
 export function libcAliasFree(name: string): string {
   return name
     .replace(/^__GI_/, '')
     .replace(/^_*(?:libc_)?/, '')
-    .replace(/^_*/, '');
+    .replace(/^_*(?:IO_)?(?:new_)?/, '');
 }
 
 /** StackLine is one perf script frame line, split. */
@@ -129,6 +132,7 @@ export function objdumpCallSites(objdump = 'objdump'): CallSiteSource {
           maxBuffer: OBJDUMP_MAX_BUFFER,
         });
         if (out.status === 0) sites = parseCallSites(out.stdout);
+        if (sites) addDynamicSymbols(sites, module, objdump);
       }
     } catch {
       sites = undefined;
@@ -136,6 +140,26 @@ export function objdumpCallSites(objdump = 'objdump'): CallSiteSource {
     cache.set(module, sites);
     return sites;
   };
+}
+
+/**
+ * addDynamicSymbols adds every exported alias (`fflush` and `_IO_fflush` share an address;
+ * objdump labels it with one of them), from the nm that sits beside objdump.
+ */
+function addDynamicSymbols(sites: CallSites, module: string, objdump: string): void {
+  const nm = objdump.replace(/objdump$/, 'nm');
+  const out = spawnSync(nm, ['-D', '--defined-only', module], {
+    encoding: 'latin1',
+    timeout: OBJDUMP_TIMEOUT_MS,
+    maxBuffer: OBJDUMP_MAX_BUFFER,
+  });
+  if (out.status !== 0) return;
+  for (const line of out.stdout.split('\n')) {
+    const m = /^([0-9a-f]+) [TtWi] (\S+)$/.exec(line);
+    if (!m) continue;
+    const name = m[2].replace(/@@?[A-Z][\w.]*$/, '');
+    if (!sites.symbols.has(name)) sites.symbols.set(name, Number.parseInt(m[1], 16));
+  }
 }
 
 /**
