@@ -81,3 +81,33 @@ test('a frame inferred from a call site matches the patterns under the function 
   assert.equal(f.hotspot?.function, 'regexec [inferred]');
   assert.deepEqual(f.stack.slice(1, 3), ['cache_tokens', 'regexec [inferred]']);
 });
+
+/** regexProfile: a Node program spending `ms` in each given regex under its own render(). */
+function regexProfile(regexes: Array<[string, number]>): Profile {
+  const app = '/srv/app/render.js';
+  const own = [
+    { name: 'main', file: app },
+    { name: 'render', file: app },
+  ];
+  return build([
+    ...regexes.map(([source, time]): [Frame[], number] => [
+      [...own, { name: `RegExp: ${source}`, file: '' }],
+      time * ms,
+    ]),
+    [own, 400 * ms],
+  ]);
+}
+
+function regexFinding(p: Profile) {
+  return diagnoseProfile(p, busy).findings.find((f) => f.pattern_id === 'node-regex-execution');
+}
+
+test('hot regex matching is low unless one regex of a backtracking-prone shape holds the share', () => {
+  // A linear pattern, however hot, is work being done, not a defect.
+  assert.equal(regexFinding(regexProfile([[String.raw`^\S*`, 600]]))?.severity, 'low');
+  // validator's rtrim (CVE-2021-3765) holding the same share is.
+  assert.equal(regexFinding(regexProfile([[String.raw`(\s)+$`, 600]]))?.severity, 'high');
+  // Many regexes, none of them holding much by itself (a Markdown renderer): low.
+  const spread = regexProfile(Array.from({ length: 6 }, (_, i): [string, number] => [`(\\s)+x${i}$`, 100]));
+  assert.equal(regexFinding(spread)?.severity, 'low');
+});

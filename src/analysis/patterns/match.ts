@@ -4,6 +4,7 @@ import type { DiagnosisInput } from '../features/diagnosis-input.js';
 import { viewOf } from '../features/diagnosis-input.js';
 import { isJoinWaitFrame } from '../features/join-wait-frames.js';
 import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
+import { regexShape, regexSourceOfFrame } from '../features/regex-shape.js';
 import { runtimeOfFrame } from '../features/runtimes.js';
 import type { SampleView } from '../features/sample-views.js';
 import { isModuleLoaderFrame, isStartupSample } from '../features/startup-frames.js';
@@ -126,6 +127,8 @@ interface Group {
   paths: Map<string, { value: number; names: string[] }>;
   /** hot: value per library/runtime frame the matches were charged to (see hotIndex). */
   hot: Map<string, { fnId: number; value: number; line: Map<number, number> }>;
+  /** matched: value per matched frame (the innermost one of each sample), by function id. */
+  matched: Map<number, number>;
 }
 
 /**
@@ -299,10 +302,12 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
         byLine: new Map(),
         paths: new Map(),
         hot: new Map(),
+        matched: new Map(),
       };
       groups.set(key, g);
     }
     g.total += v;
+    g.matched.set(frames[m], (g.matched.get(frames[m]) ?? 0) + v);
     if (m === 0) g.self += v;
     if (bySource) g.bySource += v;
     const line = flat.lines[s][a];
@@ -395,7 +400,7 @@ function groupFinding(
     };
   }
   Object.assign(evidence, gc.metricEvidence);
-  const severity = severityOf(pattern, input, share);
+  const severity = severityOf(pattern, input, share, () => riskyRegexShare(g, p) / view.total);
   const bySourceShare = g.total === 0 ? 0 : g.bySource / g.total;
   let confidence = pattern.confidence;
   // Weaker evidence, lower confidence: a source-text match is an inference, a whole-body match
@@ -471,6 +476,20 @@ function familyEntries(
 }
 
 /**
+ * riskyRegexShare: the value of the group's hottest matched regex frame whose pattern has a
+ * backtracking-prone shape (0 when no frame names its pattern or none is risky).
+ */
+function riskyRegexShare(g: Group, p: Profile): number {
+  let best = 0;
+  for (const [fnId, value] of g.matched) {
+    if (value <= best) continue;
+    const source = regexSourceOfFrame(p.functions[fnId - 1].name);
+    if (source !== undefined && regexShape(source) === 'risky') best = value;
+  }
+  return best;
+}
+
+/**
  * tickLine is the hottest line of a V8 function from its line ticks (matching the pattern's
  * source regex when it has one), since V8 locations only carry the function's first line.
  */
@@ -492,9 +511,15 @@ export function absoluteEvidence(kind: string, unit: string, value: number, sour
   return { [`${kind}_${unit}`]: { value: Math.round(value), unit, source } };
 }
 
-function severityOf(pattern: Pattern, input: DiagnosisInput, share: number): Severity {
+function severityOf(
+  pattern: Pattern,
+  input: DiagnosisInput,
+  share: number,
+  riskyShare: () => number,
+): Severity {
   for (const rule of pattern.severity) {
     if (!inRange(share, rule.totalShare)) continue;
+    if (rule.backtracking && !inRange(riskyShare(), rule.totalShare)) continue;
     if (!rule.metrics.every((m) => metricHolds(input.metrics, m.name, m.range))) continue;
     return rule.level;
   }
@@ -540,7 +565,7 @@ function metricOnlyFinding(
       stack = top.stack;
     }
   }
-  const severity = severityOf(pattern, input, 0);
+  const severity = severityOf(pattern, input, 0, () => 0);
   const share = shareOfMetrics(input, pattern);
   return {
     id: findingId(pattern.id, location),
