@@ -134,7 +134,7 @@ test('call sites: a lone inlined frame takes the module of the frame it called',
   ]);
   assert.equal(out[1], line(0x98f5e, '__GI___libc_free+0x6e', LIBC));
   const kernelLeaf = withLeafwardModules([
-    line(0xffffffff8170f622, 'vfs_write+0xe2', '[kernel.kallsyms]'),
+    line(0x8170f622, 'vfs_write+0xe2', '[kernel.kallsyms]'),
     line(0x98f5e, 'x+0x1', 'inlined'),
   ]);
   assert.match(kernelLeaf[1], /\(inlined\)$/, 'kernel frames lend no module');
