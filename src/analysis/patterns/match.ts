@@ -434,15 +434,18 @@ function hotspotOfGroup(g: Group, p: Profile, fv: FlatView): FindingHotspot | un
   const ranked = [...g.hot.values()].sort((x, y) => y.value - x.value);
   const best = ranked[0];
   if (!best || g.total === 0) return undefined;
-  const fn = p.functions[best.fnId - 1];
   const family = familyEntries(ranked, p, g.total);
+  // perf may print the same function with and without its module (a lone `(inlined)` frame);
+  // the package comes from a frame that has one.
+  const top = family?.top ?? best;
+  const fn = p.functions[top.fnId - 1];
   const pkg = packageOfFrame(fn.name, fn.filename);
-  const line = [...best.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
+  const line = [...top.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
   return {
     function: family?.names ?? fn.name,
     file: fn.filename,
     line,
-    origin: fv.origins[best.fnId - 1] ?? 'runtime',
+    origin: fv.origins[top.fnId - 1] ?? 'runtime',
     ...(pkg ? { package: pkg.name } : {}),
     ...(pkg?.version ? { version: pkg.version } : {}),
     share: Math.round(((family?.value ?? best.value) / g.total) * 10000) / 10000,
@@ -452,26 +455,39 @@ function hotspotOfGroup(g: Group, p: Profile, fv: FlatView): FindingHotspot | un
 /** FAMILY_MEMBER_SHARE: an entry with this share of a finding's matches is named beside the top one. */
 const FAMILY_MEMBER_SHARE = 0.2;
 
+type HotEntry = { fnId: number; value: number; line: Map<number, number> };
+
 /**
- * familyEntries: when the pattern's matches were charged to several API entries of one
- * library, each holding a real share (malloc and free in allocation churn, regcomp and
- * regexec), naming only the top one would flip between runs with sampling noise; the hotspot
- * then names them all, heaviest first (`__GI___libc_malloc + __GI___libc_free`), with their
- * combined share.
+ * familyEntries: when the pattern's matches were charged to several API entries, each holding
+ * a real share (malloc and free in allocation churn, regcomp and regexec), naming only the top
+ * one would flip between runs with sampling noise; the hotspot then names them all, heaviest
+ * first (`__GI___libc_malloc + __GI___libc_free`), with their combined share. Entries are
+ * counted by name, whatever module perf could give each sample's frame.
  */
 function familyEntries(
-  ranked: Array<{ fnId: number; value: number }>,
+  ranked: HotEntry[],
   p: Profile,
   total: number,
-): { names: string; value: number } | undefined {
-  const file = p.functions[ranked[0].fnId - 1].filename;
-  const members = ranked.filter(
-    (e) => e.value >= FAMILY_MEMBER_SHARE * total && p.functions[e.fnId - 1].filename === file,
-  );
+): { names: string; value: number; top: HotEntry } | undefined {
+  const byName = new Map<string, { value: number; top: HotEntry }>();
+  for (const e of ranked) {
+    const fn = p.functions[e.fnId - 1];
+    const entry = byName.get(fn.name);
+    if (!entry) byName.set(fn.name, { value: e.value, top: e });
+    else {
+      entry.value += e.value;
+      if (!p.functions[entry.top.fnId - 1].filename.startsWith('/') && fn.filename.startsWith('/'))
+        entry.top = e;
+    }
+  }
+  const members = [...byName]
+    .filter(([, e]) => e.value >= FAMILY_MEMBER_SHARE * total)
+    .sort((a, b) => b[1].value - a[1].value);
   if (members.length < 2) return undefined;
   return {
-    names: members.map((e) => p.functions[e.fnId - 1].name).join(' + '),
-    value: members.reduce((sum, e) => sum + e.value, 0),
+    names: members.map(([name]) => name).join(' + '),
+    value: members.reduce((sum, [, e]) => sum + e.value, 0),
+    top: members[0][1].top,
   };
 }
 
