@@ -1,8 +1,10 @@
+import { withoutInferredMark } from '../../model/inferred-frame.js';
 import type { Profile } from '../../model/profile.js';
 import type { DiagnosisInput } from '../features/diagnosis-input.js';
 import { viewOf } from '../features/diagnosis-input.js';
 import { isJoinWaitFrame } from '../features/join-wait-frames.js';
 import { evidenceOfMetric, metricHolds } from '../features/metric-evidence.js';
+import { regexShape, regexSourceOfFrame } from '../features/regex-shape.js';
 import { runtimeOfFrame } from '../features/runtimes.js';
 import type { SampleView } from '../features/sample-views.js';
 import { isModuleLoaderFrame, isStartupSample } from '../features/startup-frames.js';
@@ -88,7 +90,7 @@ function flatten(view: SampleView): FlatView {
 }
 
 function frameMatches(m: FrameMatcher, name: string, file: string): boolean {
-  if (!m.function.test(name)) return false;
+  if (!m.function.test(withoutInferredMark(name))) return false;
   if (m.file && !m.file.test(file)) return false;
   if (m.origin && frameOrigin(name, file) !== m.origin) return false;
   return true;
@@ -125,6 +127,8 @@ interface Group {
   paths: Map<string, { value: number; names: string[] }>;
   /** hot: value per library/runtime frame the matches were charged to (see hotIndex). */
   hot: Map<string, { fnId: number; value: number; line: Map<number, number> }>;
+  /** matched: value per matched frame (the innermost one of each sample), by function id. */
+  matched: Map<number, number>;
 }
 
 /**
@@ -298,10 +302,12 @@ export function matchPattern(pattern: Pattern, input: DiagnosisInput, options: M
         byLine: new Map(),
         paths: new Map(),
         hot: new Map(),
+        matched: new Map(),
       };
       groups.set(key, g);
     }
     g.total += v;
+    g.matched.set(frames[m], (g.matched.get(frames[m]) ?? 0) + v);
     if (m === 0) g.self += v;
     if (bySource) g.bySource += v;
     const line = flat.lines[s][a];
@@ -394,7 +400,7 @@ function groupFinding(
     };
   }
   Object.assign(evidence, gc.metricEvidence);
-  const severity = severityOf(pattern, input, share);
+  const severity = severityOf(pattern, input, share, () => riskyRegexShare(g, p) / view.total);
   const bySourceShare = g.total === 0 ? 0 : g.bySource / g.total;
   let confidence = pattern.confidence;
   // Weaker evidence, lower confidence: a source-text match is an inference, a whole-body match
@@ -425,20 +431,78 @@ function groupFinding(
 
 /** hotspotOfGroup names the library or runtime frame most of a group's matches were charged to. */
 function hotspotOfGroup(g: Group, p: Profile, fv: FlatView): FindingHotspot | undefined {
-  const best = [...g.hot.values()].sort((x, y) => y.value - x.value)[0];
+  const ranked = [...g.hot.values()].sort((x, y) => y.value - x.value);
+  const best = ranked[0];
   if (!best || g.total === 0) return undefined;
-  const fn = p.functions[best.fnId - 1];
+  const family = familyEntries(ranked, p, g.total);
+  // perf may print the same function with and without its module (a lone `(inlined)` frame);
+  // the package comes from a frame that has one.
+  const top = family?.top ?? best;
+  const fn = p.functions[top.fnId - 1];
   const pkg = packageOfFrame(fn.name, fn.filename);
-  const line = [...best.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
+  const line = [...top.line].filter(([l]) => l > 0).sort((x, y) => y[1] - x[1])[0]?.[0] ?? 0;
   return {
-    function: fn.name,
+    function: family?.names ?? fn.name,
     file: fn.filename,
     line,
-    origin: fv.origins[best.fnId - 1] ?? 'runtime',
+    origin: fv.origins[top.fnId - 1] ?? 'runtime',
     ...(pkg ? { package: pkg.name } : {}),
     ...(pkg?.version ? { version: pkg.version } : {}),
-    share: Math.round((best.value / g.total) * 10000) / 10000,
+    share: Math.round(((family?.value ?? best.value) / g.total) * 10000) / 10000,
   };
+}
+
+/** FAMILY_MEMBER_SHARE: an entry with this share of a finding's matches is named beside the top one. */
+const FAMILY_MEMBER_SHARE = 0.2;
+
+type HotEntry = { fnId: number; value: number; line: Map<number, number> };
+
+/**
+ * familyEntries: when the pattern's matches were charged to several API entries, each holding
+ * a real share (malloc and free in allocation churn, regcomp and regexec), naming only the top
+ * one would flip between runs with sampling noise; the hotspot then names them all, heaviest
+ * first (`__GI___libc_malloc + __GI___libc_free`), with their combined share. Entries are
+ * counted by name, whatever module perf could give each sample's frame.
+ */
+function familyEntries(
+  ranked: HotEntry[],
+  p: Profile,
+  total: number,
+): { names: string; value: number; top: HotEntry } | undefined {
+  const byName = new Map<string, { value: number; top: HotEntry }>();
+  for (const e of ranked) {
+    const fn = p.functions[e.fnId - 1];
+    const entry = byName.get(fn.name);
+    if (!entry) byName.set(fn.name, { value: e.value, top: e });
+    else {
+      entry.value += e.value;
+      if (!p.functions[entry.top.fnId - 1].filename.startsWith('/') && fn.filename.startsWith('/'))
+        entry.top = e;
+    }
+  }
+  const members = [...byName]
+    .filter(([, e]) => e.value >= FAMILY_MEMBER_SHARE * total)
+    .sort((a, b) => b[1].value - a[1].value);
+  if (members.length < 2) return undefined;
+  return {
+    names: members.map(([name]) => name).join(' + '),
+    value: members.reduce((sum, [, e]) => sum + e.value, 0),
+    top: members[0][1].top,
+  };
+}
+
+/**
+ * riskyRegexShare: the value of the group's hottest matched regex frame whose pattern has a
+ * backtracking-prone shape (0 when no frame names its pattern or none is risky).
+ */
+function riskyRegexShare(g: Group, p: Profile): number {
+  let best = 0;
+  for (const [fnId, value] of g.matched) {
+    if (value <= best) continue;
+    const source = regexSourceOfFrame(p.functions[fnId - 1].name);
+    if (source !== undefined && regexShape(source) === 'risky') best = value;
+  }
+  return best;
 }
 
 /**
@@ -463,9 +527,15 @@ export function absoluteEvidence(kind: string, unit: string, value: number, sour
   return { [`${kind}_${unit}`]: { value: Math.round(value), unit, source } };
 }
 
-function severityOf(pattern: Pattern, input: DiagnosisInput, share: number): Severity {
+function severityOf(
+  pattern: Pattern,
+  input: DiagnosisInput,
+  share: number,
+  riskyShare: () => number,
+): Severity {
   for (const rule of pattern.severity) {
     if (!inRange(share, rule.totalShare)) continue;
+    if (rule.backtracking && !inRange(riskyShare(), rule.totalShare)) continue;
     if (!rule.metrics.every((m) => metricHolds(input.metrics, m.name, m.range))) continue;
     return rule.level;
   }
@@ -511,7 +581,7 @@ function metricOnlyFinding(
       stack = top.stack;
     }
   }
-  const severity = severityOf(pattern, input, 0);
+  const severity = severityOf(pattern, input, 0, () => 0);
   const share = shareOfMetrics(input, pattern);
   return {
     id: findingId(pattern.id, location),

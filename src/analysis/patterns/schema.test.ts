@@ -89,3 +89,20 @@ test('no finding without numbers: frames need a share threshold; unknown keys an
     /^a\.yaml:\d+: YAML: /,
   );
 });
+
+test('a severity rule may require backtracking evidence; the key takes only a boolean', () => {
+  const ok = parsePatternFile(
+    'x.yaml',
+    valid.replace(
+      '{level: medium, total_share: {min: 0.2}}',
+      '{level: medium, total_share: {min: 0.2}, backtracking: true}',
+    ),
+  );
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.patterns[0].severity[0].backtracking, true);
+  const bad = parsePatternFile(
+    'x.yaml',
+    valid.replace('{level: medium, total_share: {min: 0.2}}', '{level: medium, backtracking: yes please}'),
+  );
+  assert.match(bad.problems.map(formatProblem).join('\n'), /backtracking.*true or false/);
+});

@@ -29,6 +29,7 @@ import type { FrameOrigin } from '../frame-origin.js';
  *     requires: [call-stats]            data the pattern cannot do without
  *   severity:                           first rule that holds, on the finding's own share
  *     - {level: high, total_share: {min: 0.25}}
+ *     - {level: medium, total_share: {min: 0.1}, backtracking: true}   share of one risky regex
  *     - {level: low}
  *   confidence: 0.8                     0..1 before adjustments for weak evidence
  *   suggestions: [text, ...]
@@ -72,6 +73,12 @@ export interface Condition {
 export interface SeverityRule {
   level: Severity;
   totalShare?: Range;
+  /**
+   * backtracking: the rule holds only when one matched regex frame of a backtracking-prone
+   * shape (see features/regex-shape.ts) holds total_share by itself: hot matching alone is
+   * not a defect.
+   */
+  backtracking?: boolean;
   metrics: Array<{ name: MetricName; range: Range }>;
 }
 
@@ -308,7 +315,8 @@ function severity(c: Checker, path: Array<string | number>, v: Json): SeverityRu
       return;
     }
     for (const k of Object.keys(r))
-      if (!['level', 'total_share', 'metrics'].includes(k)) c.fail([...p, k], `unknown key '${k}'`);
+      if (!['level', 'total_share', 'metrics', 'backtracking'].includes(k))
+        c.fail([...p, k], `unknown key '${k}'`);
     const level = oneOf(c, [...p, 'level'], r.level, SEVERITIES);
     const rule: SeverityRule = {
       level: level ?? 'info',
@@ -316,10 +324,17 @@ function severity(c: Checker, path: Array<string | number>, v: Json): SeverityRu
     };
     const s = share(c, [...p, 'total_share'], r.total_share);
     if (s) rule.totalShare = s;
+    if (r.backtracking !== undefined) {
+      if (typeof r.backtracking !== 'boolean') c.fail([...p, 'backtracking'], 'must be true or false');
+      else if (r.backtracking) rule.backtracking = true;
+    }
     if (level) out.push(rule);
   });
   const last = v[v.length - 1];
-  if (isObject(last) && (last.total_share !== undefined || last.metrics !== undefined))
+  if (
+    isObject(last) &&
+    (last.total_share !== undefined || last.metrics !== undefined || last.backtracking !== undefined)
+  )
     c.fail(
       [...path, v.length - 1],
       'the last rule must be unconditional ({level: ...}) so every match has a severity',

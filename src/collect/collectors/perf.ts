@@ -14,6 +14,12 @@ import type {
 } from '../collector.js';
 import { ProcessCost } from '../process-cost.js';
 import { resolveCommand } from '../runner.js';
+import {
+  objdumpCallSites,
+  withCallSiteFrames,
+  withLeafwardModules,
+  withModuleOffsets,
+} from './call-site-frames.js';
 
 /** PERF_DATA_FILE and PERF_SCRIPT_FILE are the raw recording and its text form, per run. */
 export const PERF_DATA_FILE = 'perf.data';
@@ -335,12 +341,21 @@ function runPerfScript(
 async function writeScriptText(binary: string, dataFile: string, scriptFile: string, mode: RecordMode) {
   const out = createWriteStream(scriptFile);
   const args = mode === 'dwarf-offcpu' ? ['-F', 'trace:', '-i', dataFile] : ['-i', dataFile];
+  // Native stacks get the library functions their call sites name (lost to tail calls) and
+  // module+offset names for a stripped binary's frames; JIT runtimes' stacks stay as sampled.
+  const callSites = objdumpCallSites();
+  const tidy = (frames: string[]) =>
+    mode === 'fp'
+      ? frames
+      : withModuleOffsets(withCallSiteFrames(withLeafwardModules(fixInlined(frames)), callSites));
   const result = await runPerfScript(
     binary,
     args,
     (header, frames) => {
       out.write(
-        `${header}\n${(mode === 'fp' ? frames : fixInlined(frames)).map((f) => `${f}\n`).join('')}\n`,
+        `${header}\n${tidy(frames)
+          .map((f) => `${f}\n`)
+          .join('')}\n`,
       );
     },
     () => {},
