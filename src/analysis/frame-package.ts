@@ -83,7 +83,13 @@ function distributionOf(site: string, top: string): FramePackage | undefined {
 
 const STDLIB = /[\\/]lib[\\/](python\d(?:\.\d+)?)[\\/]/;
 
+// CPython 3.11+ runs its startup modules (os, posixpath, genericpath, importlib) frozen into the
+// interpreter: their frames carry `<frozen posixpath>` instead of a file, and only the stdlib
+// is frozen.
+const FROZEN = /^<frozen [\w.]+>$/;
+
 function pythonStdlib(path: string): FramePackage | undefined {
+  if (FROZEN.test(path)) return { name: 'python-stdlib' };
   const m = STDLIB.exec(path);
   if (!m) return undefined;
   return { name: 'python-stdlib', version: m[1].replace(/^python/, '') };

@@ -135,12 +135,21 @@ interface Group {
  * hotIndex: the frame a matched sample's time is charged to, for the finding's hotspot: the
  * deepest dependency frame between the match and the responsible own frame (the library that
  * made the expensive call), else the outermost matched frame (the API the program called:
- * regexec, not one of the engine's many internal leaves); -1 when the match is own code.
+ * regexec, not one of the engine's many internal leaves), or for a kernel match the user-space
+ * frame that made the system call; -1 when the match is own code.
  */
 function hotIndex(flat: FlatView, match: boolean[], frames: number[], m: number, a: number): number {
   for (let i = m; i < a; i++) if (flat.origins[frames[i] - 1] === 'dependency') return i;
   let outer = m;
   for (let i = m + 1; i < a; i++) if (match[frames[i] - 1]) outer = i;
+  if (flat.origins[frames[outer] - 1] === 'kernel') {
+    // A match in the kernel (syscall entry, futex) is charged to the user-space call that
+    // entered it (the C library's write or read wrapper): that is the call the program can
+    // make less often, while the entry trampoline is the same for every system call.
+    let caller = outer + 1;
+    while (caller < a && flat.origins[frames[caller] - 1] === 'kernel') caller++;
+    if (caller < a && flat.origins[frames[caller] - 1] !== undefined) return caller;
+  }
   return flat.origins[frames[outer] - 1] !== undefined ? outer : -1;
 }
 
