@@ -9,6 +9,13 @@
  * cost of starting JFR itself). CPU is the child's user+sys as the shell's `times` reports it.
  * Variants alternate within each round; medians of --runs rounds are printed.
  *
+ * Measured on JDK 17.0.15 at load ~9-11 (7 rounds): starting JFR with no event costs +1.45 s CPU;
+ * profile and minimal settings cost the same (+1.64 s startup-only, +2.49/+2.46 s on the full run),
+ * so the event set is not the lever; by hand, ExecutionSample alone costs ~+0.8 s over an empty
+ * .jfc on the full run, dumponexit ~0.4 s. A CDS archive of JFR's classes (590 -> 120 classes
+ * loaded outside CDS), retransform=false, and excluding ASM/jdk.jfr from the JIT did not lower CPU:
+ * perf shows about half of it in the C1/C2 compiler threads and the rest JFR's Java code itself.
+ *
  * Run it under the timing lock: flock /tmp/autoprof-timing.lock node --import tsx bench/jfr-startup-cost.ts [--runs 5]
  */
 import { execFileSync, spawn } from 'node:child_process';
