@@ -263,6 +263,15 @@ test('the push queue is bounded: the oldest profiles are dropped and counted; ba
     backoffDelayMs(1, 1000, 8000, () => 0, 5000),
     5000,
   );
+  // A Retry-After beyond the cap waits the cap, and no delay exceeds what setTimeout honours.
+  assert.equal(
+    backoffDelayMs(1, 1000, 8000, () => 0, 1e10),
+    8000,
+  );
+  assert.equal(
+    backoffDelayMs(40, 1000, 1e12, () => 1),
+    2 ** 31 - 1,
+  );
 });
 
 test('the push queue is bounded in bytes too; the profile in flight is neither dropped nor sent twice', async () => {
