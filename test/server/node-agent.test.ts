@@ -66,6 +66,10 @@ function startApp(env: Record<string, string>): AppRun {
     env: {
       PATH: process.env.PATH ?? '',
       AUTOPROF_UPLOAD_INTERVAL_MS: '1000',
+      // The busy app keeps ~1 MB live: at the default 512 KiB heap sampling interval a snapshot
+      // holds ~2 live samples and is empty (so not pushed) about one time in seven, more often
+      // early on a loaded machine; at 64 KiB it holds ~16.
+      AUTOPROF_HEAP_INTERVAL_BYTES: '65536',
       AUTOPROF_AGENT_DEBUG: '1',
       ...env,
     },
