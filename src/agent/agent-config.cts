@@ -12,8 +12,9 @@
  *   AUTOPROF_HEAP_INTERVAL_BYTES (524288) heap sampling period, pprof-nodejs's default
  *   AUTOPROF_PROFILES            (cpu,heap)
  *   AUTOPROF_MAX_QUEUE           (60)     profiles held while the server is unreachable
+ *   AUTOPROF_MAX_QUEUE_BYTES     (33554432) ... and their bytes: the agent's memory bound then
  *   AUTOPROF_BACKOFF_MS / AUTOPROF_BACKOFF_MAX_MS (1000 / 60000)
- *   AUTOPROF_AGENT_DEBUG=1       one stderr line per failure and the counters at exit
+ *   AUTOPROF_AGENT_DEBUG=1       one stderr line per failure or retry and the counters at exit
  */
 export interface AgentConfig {
   serverUrl: URL;
@@ -27,6 +28,7 @@ export interface AgentConfig {
   cpu: boolean;
   heap: boolean;
   maxQueue: number;
+  maxQueueBytes: number;
   backoffMs: number;
   backoffMaxMs: number;
   debug: boolean;
@@ -56,6 +58,7 @@ export function readAgentConfig(
     cpu: profiles.includes('cpu'),
     heap: profiles.includes('heap'),
     maxQueue: positive(env.AUTOPROF_MAX_QUEUE, 60),
+    maxQueueBytes: positive(env.AUTOPROF_MAX_QUEUE_BYTES, 32 * 1024 * 1024),
     backoffMs: positive(env.AUTOPROF_BACKOFF_MS, 1000),
     backoffMaxMs: positive(env.AUTOPROF_BACKOFF_MAX_MS, 60_000),
     debug: env.AUTOPROF_AGENT_DEBUG === '1' || env.AUTOPROF_AGENT_DEBUG === 'true',

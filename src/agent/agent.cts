@@ -10,7 +10,7 @@
  * again at once (node:inspector answers in-process posts synchronously, so the gap is one call),
  * converts the window to pprof and queues it, together with a snapshot of the sampling heap
  * profile. The queue pushes to POST /ingest and, while the server is away, keeps the newest
- * `maxQueue` profiles, retrying with backoff and jitter.
+ * `maxQueue` profiles (at most `maxQueueBytes`), retrying with backoff and jitter until it is back.
  *
  * Promises to the host app: it never throws into it (every step is caught and counted), its
  * timers and sockets are unref'd so it never keeps the process alive, it adds no signal or
@@ -67,11 +67,16 @@ function install(config: AgentConfig): AgentState {
   let holdProcess = false;
   const queue = new PushQueue({
     maxItems: config.maxQueue,
+    maxBytes: config.maxQueueBytes,
     backoffMs: config.backoffMs,
     backoffMaxMs: config.backoffMaxMs,
     send: (item) =>
       pushOverHttp(config, item, { holdProcess, timeoutMs: holdProcess ? EXIT_FLUSH_MS : undefined }),
     onFailure: (message) => fail(message),
+    // A server that is away is not an agent error: only the debug log hears of each retry.
+    onRetry: (message) => {
+      if (config.debug) process.stderr.write(`autoprof agent: ${message}\n`);
+    },
   });
   const counters = () => ({ ...queue.counters, errors, windows });
 

@@ -51,13 +51,16 @@ export function pushOverHttp(
         return done({
           outcome: 'retry',
           retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined,
+          reason: `HTTP ${status}`,
         });
       }
       done({ outcome: 'drop' });
     });
     if (!options.holdProcess) req.on('socket', (socket) => socket.unref());
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => done({ outcome: 'retry' }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done({ outcome: 'retry', reason: err.code ?? err.message }),
+    );
     req.end(item.body);
   });
 }

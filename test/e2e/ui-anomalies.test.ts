@@ -58,7 +58,11 @@ before(async () => {
     for (const s of [0, 20, 40]) {
       writes.push(ingestFolded(url, 'checkout.cpu', T0 + m * MIN + s, checkoutFolded(m >= 60)));
     }
-    if (writes.length >= 60) await Promise.all(writes.splice(0));
+    // A few requests in flight, not 60: every one leaves fetch a keep-alive socket that stays open
+    // until the server's 30-s idle timeout, and with Chromium's own on top the test's single client
+    // address passed the server's 128 connections per client under load (new connections then
+    // reset: ERR_CONNECTION_RESET on every page.goto that followed).
+    if (writes.length >= 6) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
   const r = await fetch(`${url}/api/v1/anomalies/detect?now=${T0 + 72 * MIN}`, { method: 'POST' });

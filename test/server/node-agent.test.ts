@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,37 +50,78 @@ function startServer(port = 0): Promise<{ child: ChildProcess; url: string; stop
   });
 }
 
+interface AppRun {
+  /** done resolves with the app's exit code and output once it has exited. */
+  done: Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
+  /** stderr is the agent's debug output so far. */
+  stderr(): string;
+  /** endInput closes the app's stdin: with UNTIL_STDIN_ENDS=1 it then finishes its work and exits. */
+  endInput(): void;
+}
+
+/** startApp runs the busy app under `node -r <agent>`. */
+function startApp(env: Record<string, string>): AppRun {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['-r', agent, APP], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AUTOPROF_UPLOAD_INTERVAL_MS: '1000',
+      // The busy app keeps ~1 MB live: at the default 512 KiB heap sampling interval a snapshot
+      // holds ~2 live samples and is empty (so not pushed) about one time in seven, more often
+      // early on a loaded machine; at 64 KiB it holds ~16.
+      AUTOPROF_HEAP_INTERVAL_BYTES: '65536',
+      AUTOPROF_AGENT_DEBUG: '1',
+      ...env,
+    },
+    stdio: [env.UNTIL_STDIN_ENDS === '1' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  return {
+    done: new Promise((resolve) => {
+      child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    }),
+    stderr: () => stderr,
+    endInput: () => child.stdin?.end(),
+  };
+}
+
 /** runApp runs the busy app under `node -r <agent>` and resolves with its exit code and output. */
 function runApp(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', agent, APP], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        AUTOPROF_UPLOAD_INTERVAL_MS: '1000',
-        AUTOPROF_AGENT_DEBUG: '1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
+  return startApp(env).done;
 }
 
-async function render(url: string, query: string): Promise<Set<string>> {
-  const now = nowSeconds();
+/**
+ * waitFor polls `check` until it holds: the tests wait for events (the agent retried, the server
+ * has the data), never for a duration guessed on an idle machine; `boundMs` only stops a hang.
+ */
+async function waitFor(
+  what: string,
+  boundMs: number,
+  check: () => Promise<boolean> | boolean,
+): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${boundMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function render(
+  url: string,
+  query: string,
+  range = { from: nowSeconds() - 120, until: nowSeconds() + 60 },
+): Promise<Set<string>> {
   const r = await fetch(
-    `${url}/pyroscope/render?query=${encodeURIComponent(query)}&from=${now - 120}&until=${now + 60}&maxNodes=100000`,
+    `${url}/pyroscope/render?query=${encodeURIComponent(query)}&from=${range.from}&until=${range.until}&maxNodes=100000`,
   );
   assert.equal(r.status, 200);
   return renderNames((await r.json()) as { flamebearer: { names: string[]; levels: number[][] } });
@@ -125,31 +167,69 @@ test('node -r agent: CPU and heap profiles of a real app reach the server, with 
   }
 });
 
-test('server down at first, then up: the queued profiles arrive after backoff', async () => {
+test('server down at first, then up: the queued profiles arrive after backoff', {
+  timeout: 240_000,
+}, async () => {
   const port = await freePort();
-  const appDone = runApp({
+  const appStartSec = nowSeconds();
+  const app = startApp({
     AUTOPROF_SERVER_URL: `http://127.0.0.1:${port}`,
     AUTOPROF_APP_NAME: 'late-server',
     AUTOPROF_BACKOFF_MS: '200',
     AUTOPROF_BACKOFF_MAX_MS: '1000',
-    BUSY_MS: '10000',
+    // Room for every window however long the server takes to start on a loaded machine (the
+    // bound itself is the unit test's); the app stops when the test has seen the data arrive.
+    AUTOPROF_MAX_QUEUE: '100000',
+    UNTIL_STDIN_ENDS: '1',
+    BUSY_MS: '180000',
   });
-  await new Promise((r) => setTimeout(r, 1500));
-  const server = await startServer(port);
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const app = await appDone;
-    assert.equal(app.code, 0, app.stderr);
-    const c = JSON.parse(/autoprof agent: (\{.*\})/.exec(app.stderr)?.[1] ?? '{}') as {
+    // The agent has found the server away, is backing off and holds four profiles: two windows
+    // at least have closed, so the first lies wholly before the server starts.
+    await waitFor('the agent to retry with two windows held', 60_000, () =>
+      [...app.stderr().matchAll(/push failed .*?(\d+) held/g)].some((m) => Number(m[1]) >= 4),
+    );
+    const downUntilSec = nowSeconds();
+    server = await startServer(port);
+    const { url } = server;
+    // The profiles of the windows before the server existed arrive: the queue kept them and the
+    // backoff retried until the server answered (on an idle machine within a second or two).
+    const held = { from: appStartSec - 1, until: downUntilSec };
+    await waitFor('the queued profiles at the server', 120_000, async () =>
+      (await render(url, `${CPU}{service_name="late-server"}`, held)).has('autoprofBusyLoop'),
+    );
+    app.endInput();
+    const done = await app.done;
+    assert.equal(done.code, 0, done.stderr);
+    const c = JSON.parse(/autoprof agent: (\{.*\})/.exec(done.stderr)?.[1] ?? '{}') as {
+      queued: number;
       sent: number;
+      dropped: number;
+      rejected: number;
       failures: number;
       retries: number;
     };
-    assert.ok(c.failures >= 1 && c.retries >= 1, `no retry happened: ${app.stderr}`);
-    assert.ok(c.sent >= 6, `only ${c.sent} profiles sent: ${app.stderr}`);
-    const cpu = await render(server.url, `${CPU}{service_name="late-server"}`);
-    assert.ok(cpu.has('autoprofBusyLoop'));
+    assert.ok(c.failures >= 2 && c.retries >= 1, `no retry happened: ${done.stderr}`);
+    assert.equal(c.dropped, 0, done.stderr);
+    assert.equal(c.rejected, 0, done.stderr);
+    // Everything queued reached the server but what the best-effort exit flush (1 s) may miss on
+    // a loaded machine: the last window's two profiles and one in flight.
+    assert.ok(
+      c.sent >= 2 && c.sent >= c.queued - 3,
+      `only ${c.sent} of ${c.queued} profiles sent: ${done.stderr}`,
+    );
+    // Heap snapshots too (not asserted for the held window: on a loaded machine the app may not
+    // have allocated a sampled object yet then, and an empty snapshot is not pushed).
+    const heap = await render(url, `${HEAP}{service_name="late-server"}`, {
+      from: appStartSec - 1,
+      until: nowSeconds() + 1,
+    });
+    assert.ok(heap.size > 1, 'no heap profile arrived');
   } finally {
-    await server.stop();
+    app.endInput();
+    await app.done;
+    await server?.stop();
   }
 });
 
@@ -172,6 +252,7 @@ test('the push queue is bounded: the oldest profiles are dropped and counted; ba
   const { backoffDelayMs } = await import('../../src/agent/backoff.cjs');
   const queue = new PushQueue({
     maxItems: 3,
+    maxBytes: 1 << 20,
     backoffMs: 10_000,
     backoffMaxMs: 60_000,
     send: async () => ({ outcome: 'retry' as const }),
@@ -186,4 +267,104 @@ test('the push queue is bounded: the oldest profiles are dropped and counted; ba
     backoffDelayMs(1, 1000, 8000, () => 0, 5000),
     5000,
   );
+  // A Retry-After beyond the cap waits the cap, and no delay exceeds what setTimeout honours.
+  assert.equal(
+    backoffDelayMs(1, 1000, 8000, () => 0, 1e10),
+    8000,
+  );
+  assert.equal(
+    backoffDelayMs(40, 1000, 1e12, () => 1),
+    2 ** 31 - 1,
+  );
+});
+
+test('the push queue is bounded in bytes too; the profile in flight is neither dropped nor sent twice', async () => {
+  const { PushQueue } = await import('../../src/agent/push-queue.cjs');
+  let release: () => void = () => {};
+  const sent: number[] = [];
+  const queue = new PushQueue({
+    maxItems: 100,
+    maxBytes: 1000,
+    backoffMs: 10,
+    backoffMaxMs: 20,
+    send: (item) =>
+      new Promise((resolve) => {
+        release = () => {
+          sent.push(item.fromSec);
+          resolve({ outcome: 'ok' });
+        };
+      }),
+  });
+  const add = (i: number, bytes: number) =>
+    queue.add({ kind: 'cpu', body: Buffer.alloc(bytes), fromSec: i, untilSec: i + 1 });
+  add(0, 400); // in flight from here on
+  for (let i = 1; i <= 5; i++) add(i, 300);
+  // 400 in flight + the two newest 300s fit in 1000; 1..3 went, the oldest not in flight first.
+  assert.deepEqual([queue.length, queue.heldBytes, queue.counters.dropped], [3, 1000, 3]);
+  add(6, 5000); // bigger than the whole bound: dropped at once, nothing else lost for it
+  assert.deepEqual([queue.length, queue.counters.dropped], [3, 4]);
+  const flushed = queue.drain(5000); // waits for the send in flight instead of repeating it
+  for (let n = 0; n < 3; n++) {
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+  }
+  await flushed;
+  assert.deepEqual(sent, [0, 4, 5]);
+  const c = queue.counters;
+  assert.equal(c.queued, c.sent + c.dropped + c.rejected + queue.length, JSON.stringify(c));
+  assert.equal(queue.heldBytes, 0);
+});
+
+test('the agent pushes to a server that comes up late: every profile held arrives, in order', async () => {
+  const { PushQueue } = await import('../../src/agent/push-queue.cjs');
+  const { pushOverHttp } = await import('../../src/agent/http-push.cjs');
+  const { readAgentConfig } = await import('../../src/agent/agent-config.cjs');
+  const port = await freePort();
+  const config = readAgentConfig({
+    AUTOPROF_SERVER_URL: `http://127.0.0.1:${port}`,
+    AUTOPROF_APP_NAME: 'late',
+  });
+  assert.ok(config);
+  const retries: string[] = [];
+  const queue = new PushQueue({
+    maxItems: 60,
+    maxBytes: 1 << 20,
+    backoffMs: 20,
+    backoffMaxMs: 200,
+    send: (item) => pushOverHttp(config, item),
+    onRetry: (m) => retries.push(m),
+  });
+  for (let i = 0; i < 5; i++)
+    queue.add({ kind: 'cpu', body: Buffer.from(`p${i}`), fromSec: i, untilSec: i + 1 });
+  await waitFor('three refused pushes', 30_000, () => retries.length >= 3);
+  assert.match(retries[0], /push failed \(ECONNREFUSED\), 5 held, retry 1 in \d+ ms/);
+  const received: string[] = [];
+  const server = createHttpServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      // The server's first answer is "busy": the agent backs off again and loses nothing.
+      if (received.length === 0 && !retries.some((m) => m.includes('HTTP 503'))) {
+        res.writeHead(503, { 'retry-after': '0' }).end();
+        return;
+      }
+      received.push(Buffer.concat(chunks).toString());
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  try {
+    for (let i = 5; i < 8; i++)
+      queue.add({ kind: 'cpu', body: Buffer.from(`p${i}`), fromSec: i, untilSec: i + 1 });
+    await waitFor('every held profile at the server', 30_000, () => received.length >= 8);
+    assert.deepEqual(received, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
+    assert.ok(
+      retries.some((m) => m.includes('HTTP 503')),
+      retries.join('\n'),
+    );
+    assert.deepEqual([queue.counters.sent, queue.counters.dropped, queue.length], [8, 0, 0]);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
