@@ -32,10 +32,11 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      sourceRoots, tokenTenants {TOKEN: [tenant, ...]},
                      allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
-                     maxInflightBytes, maxConcurrentIngests, maxTenants, requestTimeoutMs,
+                     maxInflightBytes, maxConcurrentIngests, maxTenants, maxSeriesPerTenant,
+                     requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
                      maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
-                     shutdownTimeoutMs} (README: server limits),
+                     queryTimeoutMs, shutdownTimeoutMs} (README: server limits),
                      anomaly {enabled, thresholds, prometheus {url, queries},
                      notifications {targets, quietMinutes}, publicUrl, ...}
                      (continuous anomaly detection; state in DATA/anomalies.duckdb)
@@ -63,6 +64,7 @@ interface ServerConfig {
     ingestBurstBytes?: number;
     maxInflightBytes?: number;
     maxTenants?: number;
+    maxSeriesPerTenant?: number;
     maxConcurrentIngests?: number;
     requestTimeoutMs?: number;
     headersTimeoutMs?: number;
@@ -72,6 +74,8 @@ interface ServerConfig {
     maxPointsPerSeries?: number;
     maxSeries?: number;
     maxNodes?: number;
+    /** queryTimeoutMs: the per-query deadline (503 past it); default 5 s, 0 = none. */
+    queryTimeoutMs?: number;
     /** shutdownTimeoutMs: after SIGTERM, exit even if requests are still running; default 10 s. */
     shutdownTimeoutMs?: number;
   };
@@ -128,6 +132,7 @@ export const serverCommand: Command = {
       maxInflightBytes: config.limits?.maxInflightBytes,
       tokenTenants: config.tokenTenants,
       maxTenants: config.limits?.maxTenants,
+      maxSeriesPerTenant: config.limits?.maxSeriesPerTenant,
       maxConcurrentIngests: config.limits?.maxConcurrentIngests,
       requestTimeoutMs: config.limits?.requestTimeoutMs,
       headersTimeoutMs: config.limits?.headersTimeoutMs,
@@ -139,6 +144,7 @@ export const serverCommand: Command = {
         maxPointsPerSeries: config.limits?.maxPointsPerSeries,
         maxSeries: config.limits?.maxSeries,
         maxNodes: config.limits?.maxNodes,
+        timeoutMs: config.limits?.queryTimeoutMs,
       }),
       sourceRoots: values['source-root'] ?? config.sourceRoots,
       anomaly: {

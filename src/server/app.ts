@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { DeadlineExceededError } from '../model/work-deadline.js';
 import { AccessError } from './access.js';
 import type { AnomalyConfigInput } from './anomaly/config.js';
 import { registerAnomalyRoutes } from './api/anomaly-api.js';
@@ -18,10 +19,12 @@ import { IngestAdmission } from './ingest/ingest-admission.js';
 import { IngestDedup } from './ingest/ingest-dedup.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
+import { applyQueryDeadlines, DEADLINE_RETRY_AFTER_SECONDS } from './query/query-deadline-routes.js';
 import { DEFAULT_QUERY_LIMITS, QueryLimitError, type QueryLimits } from './query/query-limits.js';
 import { QueryError } from './query/resolve-query.js';
 import { RateLimiter } from './rate-limit.js';
 import { crossOriginWrite, hostAllowed } from './request-origin.js';
+import { SeriesCap } from './series-cap.js';
 import { SelectorSyntaxError } from './store/label-matchers.js';
 import { UserRegexError } from './store/safe-regex.js';
 import { StoreBusyError } from './store/store-busy.js';
@@ -57,6 +60,8 @@ export interface ServerOptions {
   tokenTenants?: Record<string, string[]>;
   /** maxTenants bounds the distinct tenants ingest creates (429 beyond); default 1000. */
   maxTenants?: number;
+  /** maxSeriesPerTenant bounds the distinct label sets of each tenant (429 beyond); default 5000. */
+  maxSeriesPerTenant?: number;
   /** ingestBytesPerSecond enables the per-tenant rate limit (burst: `ingestBurstBytes`, default 4 s). */
   ingestBytesPerSecond?: number;
   ingestBurstBytes?: number;
@@ -161,6 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       tokenTenants: options.tokenTenants,
     },
     tenantCap: new TenantCap(options.maxTenants ?? 1000),
+    seriesCap: new SeriesCap(options.maxSeriesPerTenant ?? 5000),
     diskFull,
     maxBodyBytes,
     maxDecompressedBytes,
@@ -248,6 +254,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.type('text/plain; version=0.0.4').send(await metrics.render()),
   );
 
+  applyQueryDeadlines(app, ctx.queryLimits?.timeoutMs ?? 0);
   registerIngestRoutes(app, ctx);
   registerPyroscopeQueryRoutes(app, ctx);
   await registerConnectRoutes(app, ctx);
@@ -278,6 +285,9 @@ function logServerError(reqId: string, method: string, url: string, status: numb
 function classifyError(err: unknown): { status: number; message: string; headers: Record<string, string> } {
   const message = (err as Error)?.message ?? String(err);
   if (err instanceof HttpError) return { status: err.status, message, headers: err.headers };
+  if (err instanceof DeadlineExceededError) {
+    return { status: 503, message, headers: { 'retry-after': String(DEADLINE_RETRY_AFTER_SECONDS) } };
+  }
   if (err instanceof StoreBusyError) {
     return {
       status: 503,

@@ -7,6 +7,7 @@ import type { IngestDedup } from './ingest/ingest-dedup.js';
 import type { MetricsRegistry } from './metrics.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/query-limits.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SeriesCap } from './series-cap.js';
 import type { ProfileStore } from './store/types.js';
 import type { TenantCap } from './tenant-cap.js';
 
@@ -23,6 +24,8 @@ export interface ServerContext {
   diskFull?: DiskFullState;
   /** tenantCap bounds the distinct tenants ingest may create. */
   tenantCap?: TenantCap;
+  /** seriesCap bounds the distinct series (label sets) of each tenant. */
+  seriesCap?: SeriesCap;
   /** dedup answers a retried ingest without storing it twice (ingest-dedup.ts). */
   dedup?: IngestDedup;
   /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */

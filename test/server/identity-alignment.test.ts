@@ -52,7 +52,7 @@ describe('function identity across two deployments', () => {
     ] as const) {
       const r = await fetch(
         `${server.url}/ingest?name=${encodeURIComponent(`checkout{version=${v}}`)}&format=pprof&from=${T0}&until=${T0 + 10}`,
-        { method: 'POST', body: exportToPprof(p) },
+        { method: 'POST', body: new Uint8Array(exportToPprof(p)) },
       );
       assert.equal(r.status, 200, await r.text());
     }

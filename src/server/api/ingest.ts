@@ -152,6 +152,7 @@ export async function ingestWrites(
  * HttpError, so the Connect layer maps it too).
  */
 async function writeOrBusy(ctx: ServerContext, tenant: string, writes: ProfileWrite[]): Promise<void> {
+  await ctx.seriesCap?.admit(ctx.store, tenant, writes);
   try {
     await ctx.store.write(tenant, writes);
   } catch (err) {

@@ -12,6 +12,7 @@ import {
 } from '@duckdb/node-api';
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
+import { checkDeadline, checkDeadlineNow } from '../../model/work-deadline.js';
 import { parseProfileTypeId } from '../profile-type.js';
 import { compileMatchers } from './label-matchers.js';
 import { StackTree } from './stack-tree.js';
@@ -408,7 +409,9 @@ export class DuckDbStore implements ProfileStore {
     );
     // One location per frame name; a stack's leaf-first location list is its parent chain.
     const locationOfFrame = new Map<string, number>();
+    checkDeadlineNow();
     for (const [stackId, value] of rows) {
+      checkDeadline();
       const ids: number[] = [];
       for (let id = Number(stackId); id !== 0; id = this.tree.parent(id)) {
         const name = this.tree.frameName(id);
