@@ -33,7 +33,7 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
                      maxInflightBytes, maxConcurrentIngests, maxTenants, maxSeriesPerTenant,
-                     requestTimeoutMs,
+                     decodeWorkers, requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
                      maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
                      queryTimeoutMs, shutdownTimeoutMs} (README: server limits),
@@ -65,6 +65,7 @@ interface ServerConfig {
     maxInflightBytes?: number;
     maxTenants?: number;
     maxSeriesPerTenant?: number;
+    decodeWorkers?: number;
     maxConcurrentIngests?: number;
     requestTimeoutMs?: number;
     headersTimeoutMs?: number;
@@ -133,6 +134,7 @@ export const serverCommand: Command = {
       tokenTenants: config.tokenTenants,
       maxTenants: config.limits?.maxTenants,
       maxSeriesPerTenant: config.limits?.maxSeriesPerTenant,
+      decodeWorkers: config.limits?.decodeWorkers,
       maxConcurrentIngests: config.limits?.maxConcurrentIngests,
       requestTimeoutMs: config.limits?.requestTimeoutMs,
       headersTimeoutMs: config.limits?.headersTimeoutMs,

@@ -95,6 +95,14 @@ interface QueuedWrite {
   reject: (err: unknown) => void;
 }
 
+/** YIELD_EVERY_STACKS: stacks interned between two turns of the event loop during a commit. */
+const YIELD_EVERY_STACKS = 2048;
+
+/** yieldToEventLoop lets pending I/O callbacks (other requests) run before the work goes on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** openDuckDbStore opens (creating if needed) the embedded store in a directory. */
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   let path = ':memory:';
@@ -311,6 +319,8 @@ export class DuckDbStore implements ProfileStore {
           const sums = new Map<number, number>();
           let total = 0;
           for (let i = 0; i < p.stacks.length; i++) {
+            // A large profile's stacks take seconds to intern: let health checks and queries in.
+            if (i % YIELD_EVERY_STACKS === YIELD_EVERY_STACKS - 1) await yieldToEventLoop();
             const v = p.values[i];
             if (!v) continue;
             const id = this.tree.intern(treeId, p.stacks[i]);
