@@ -1,6 +1,5 @@
 import { mapTree } from '../model/map-tree.js';
 import type { CallTreeNode } from '../model/tree.js';
-import { checkDeadline } from '../model/work-deadline.js';
 
 /**
  * FlameNode is the drawing-neutral input of the flame graph: a name, a value for the node and
@@ -69,6 +68,8 @@ export function diffFlameNodes(base: FlameNode, head: FlameNode, mode: 'relative
 
 /**
  * toLevels lays a tree out left to right, children in their given order under their parent.
+ * It also runs in the browser (ui/page.ts sends its source), so it references nothing outside
+ * itself: no deadline checks here; its callers on the server bound the node count.
  * In a diff the width of a bar is both sides added, as Pyroscope draws it: widths stay additive
  * (children never overflow their parent) and removed frames stay visible.
  */
@@ -91,7 +92,6 @@ export function toLevels(
   // Breadth-first so that a node budget keeps the wide, shallow frames that matter most.
   for (let q = 0; q < queue.length && count < maxNodes; q++) {
     const { node, depth, start } = queue[q];
-    checkDeadline();
     let idx = nameIndex.get(node.name);
     if (idx === undefined) {
       idx = names.length;
