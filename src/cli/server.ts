@@ -35,7 +35,8 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      maxInflightBytes, maxConcurrentIngests, maxTenants, maxSeriesPerTenant,
                      decodeWorkers, requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
-                     maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
+                     minBodyBytesPerSecond, maxQueryRangeSeconds, maxPointsPerSeries,
+                     maxSeries, maxNodes,
                      queryTimeoutMs, shutdownTimeoutMs} (README: server limits),
                      anomaly {enabled, thresholds, prometheus {url, queries},
                      notifications {targets, quietMinutes}, publicUrl, ...}
@@ -71,6 +72,7 @@ interface ServerConfig {
     headersTimeoutMs?: number;
     idleTimeoutMs?: number;
     maxConnectionsPerClient?: number;
+    minBodyBytesPerSecond?: number;
     maxQueryRangeSeconds?: number;
     maxPointsPerSeries?: number;
     maxSeries?: number;
@@ -140,6 +142,7 @@ export const serverCommand: Command = {
       headersTimeoutMs: config.limits?.headersTimeoutMs,
       idleTimeoutMs: config.limits?.idleTimeoutMs,
       maxConnectionsPerClient: config.limits?.maxConnectionsPerClient,
+      minBodyBytesPerSecond: config.limits?.minBodyBytesPerSecond,
       allowedHosts: [...(config.allowedHosts ?? []), listen.host],
       queryLimits: definedOnly({
         maxRangeSeconds: config.limits?.maxQueryRangeSeconds,

@@ -20,6 +20,7 @@ import { IngestAdmission } from './ingest/ingest-admission.js';
 import { IngestDedup } from './ingest/ingest-dedup.js';
 import { IngestError } from './ingest/ingest-request.js';
 import { MetricsRegistry } from './metrics.js';
+import { enforceMinTransferRate } from './min-transfer-rate.js';
 import { applyQueryDeadlines, DEADLINE_RETRY_AFTER_SECONDS } from './query/query-deadline-routes.js';
 import { DEFAULT_QUERY_LIMITS, QueryLimitError, type QueryLimits } from './query/query-limits.js';
 import { QueryError } from './query/resolve-query.js';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
   /** maxConnectionsPerClient caps open connections per client address; default 128. */
   maxConnectionsPerClient?: number;
+  /** minBodyBytesPerSecond: a body slower than this on average after 5 s is cut; default 1 KiB/s, 0 = off. */
+  minBodyBytesPerSecond?: number;
   /** allowedHosts: Host names accepted besides IP literals and localhost when no tokens are set. */
   allowedHosts?: string[];
   /** queryLimits bound what one query may ask for (query/query-limits.ts). */
@@ -210,6 +213,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   limitConnectionsPerClient(app.server, options.maxConnectionsPerClient ?? 128);
+  enforceMinTransferRate(app, options.minBodyBytesPerSecond ?? 1024);
   const tokensConfigured = (options.ingestTokens?.length ?? 0) + (options.readTokens?.length ?? 0) > 0;
   if (!tokensConfigured) {
     const allowedHosts = options.allowedHosts ?? [];
