@@ -1,5 +1,6 @@
 import { functionIdentity } from '../model/function-identity.js';
 import type { Profile } from '../model/profile.js';
+import { checkDeadline } from '../model/work-deadline.js';
 
 /** FunctionShare is one function's self and total value in a profile, absolute and as a share. */
 export interface FunctionShare {
@@ -49,6 +50,7 @@ export function functionShares(profile: Profile, typeIndex: number): FunctionSha
   let total = 0;
   const seen = new Set<FunctionShare>();
   for (const sample of profile.samples) {
+    checkDeadline();
     const value = sample.values[typeIndex];
     if (value === 0) continue;
     total += value;

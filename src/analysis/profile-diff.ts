@@ -3,6 +3,7 @@ import { identifySides, type LocationContext } from '../model/function-identity.
 import { mergeProfiles } from '../model/merge.js';
 import type { Profile, ValueType } from '../model/profile.js';
 import { defaultSampleTypeIndex } from '../model/profile.js';
+import { checkDeadline } from '../model/work-deadline.js';
 import { detectableChangePct } from './detectable-change.js';
 import { frameOrigin, isOwnFrame } from './frame-origin.js';
 import { type FunctionShareTable, functionKey, functionShares, scaledToTotal } from './function-shares.js';
@@ -558,6 +559,7 @@ export function heaviestPath(
     { value: number; frames: Array<{ name: string; file: string; line: number }> }
   >();
   for (const sample of profile.samples) {
+    checkDeadline();
     const value = sample.values[typeIndex];
     if (value === 0) continue;
     const frames: Array<{ name: string; file: string; line: number }> = [];

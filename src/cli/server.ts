@@ -32,10 +32,12 @@ querier.v1 Connect endpoints; autoprof's own API lives under /api/v1.
                      sourceRoots, tokenTenants {TOKEN: [tenant, ...]},
                      allowedHosts, retention {maxAgeHours, maxBytes}, limits {maxBodyBytes,
                      maxDecompressedBytes, ingestBytesPerSecond, ingestBurstBytes,
-                     maxInflightBytes, maxConcurrentIngests, maxTenants, requestTimeoutMs,
+                     maxInflightBytes, maxConcurrentIngests, maxTenants, maxSeriesPerTenant,
+                     decodeWorkers, requestTimeoutMs,
                      headersTimeoutMs, idleTimeoutMs, maxConnectionsPerClient,
-                     maxQueryRangeSeconds, maxPointsPerSeries, maxSeries, maxNodes,
-                     shutdownTimeoutMs} (README: server limits),
+                     minBodyBytesPerSecond, maxQueryRangeSeconds, maxPointsPerSeries,
+                     maxSeries, maxNodes,
+                     queryTimeoutMs, shutdownTimeoutMs} (README: server limits),
                      anomaly {enabled, thresholds, prometheus {url, queries},
                      notifications {targets, quietMinutes}, publicUrl, ...}
                      (continuous anomaly detection; state in DATA/anomalies.duckdb)
@@ -63,15 +65,20 @@ interface ServerConfig {
     ingestBurstBytes?: number;
     maxInflightBytes?: number;
     maxTenants?: number;
+    maxSeriesPerTenant?: number;
+    decodeWorkers?: number;
     maxConcurrentIngests?: number;
     requestTimeoutMs?: number;
     headersTimeoutMs?: number;
     idleTimeoutMs?: number;
     maxConnectionsPerClient?: number;
+    minBodyBytesPerSecond?: number;
     maxQueryRangeSeconds?: number;
     maxPointsPerSeries?: number;
     maxSeries?: number;
     maxNodes?: number;
+    /** queryTimeoutMs: the per-query deadline (503 past it); default 5 s, 0 = none. */
+    queryTimeoutMs?: number;
     /** shutdownTimeoutMs: after SIGTERM, exit even if requests are still running; default 10 s. */
     shutdownTimeoutMs?: number;
   };
@@ -128,17 +135,21 @@ export const serverCommand: Command = {
       maxInflightBytes: config.limits?.maxInflightBytes,
       tokenTenants: config.tokenTenants,
       maxTenants: config.limits?.maxTenants,
+      maxSeriesPerTenant: config.limits?.maxSeriesPerTenant,
+      decodeWorkers: config.limits?.decodeWorkers,
       maxConcurrentIngests: config.limits?.maxConcurrentIngests,
       requestTimeoutMs: config.limits?.requestTimeoutMs,
       headersTimeoutMs: config.limits?.headersTimeoutMs,
       idleTimeoutMs: config.limits?.idleTimeoutMs,
       maxConnectionsPerClient: config.limits?.maxConnectionsPerClient,
+      minBodyBytesPerSecond: config.limits?.minBodyBytesPerSecond,
       allowedHosts: [...(config.allowedHosts ?? []), listen.host],
       queryLimits: definedOnly({
         maxRangeSeconds: config.limits?.maxQueryRangeSeconds,
         maxPointsPerSeries: config.limits?.maxPointsPerSeries,
         maxSeries: config.limits?.maxSeries,
         maxNodes: config.limits?.maxNodes,
+        timeoutMs: config.limits?.queryTimeoutMs,
       }),
       sourceRoots: values['source-root'] ?? config.sourceRoots,
       anomaly: {

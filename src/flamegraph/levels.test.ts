@@ -38,3 +38,12 @@ test('diff levels keep removed frames visible and scale the base in relative mod
     '[old-[work----------',
   ]);
 });
+
+test('a 100k-frame stack projects, diffs and lays out without overflowing the call stack', () => {
+  const deep = Array.from({ length: 100_000 }, (_, i) => `f${i}`).join(';');
+  const base = nodeOf([`${deep} 1`, 'main 1']);
+  const head = nodeOf([`${deep};leaf 3`]);
+  const diff = toLevels(diffFlameNodes(base, head, 'absolute'));
+  assert.equal(diff.levels.length, 100_002);
+  assert.deepEqual(diff.levels[100_001], [0, 3, 3, diff.names.indexOf('leaf'), 0, 0]);
+});

@@ -1,3 +1,4 @@
+import { mapTree } from '../model/map-tree.js';
 import type { CallTreeNode } from '../model/tree.js';
 
 /**
@@ -26,46 +27,49 @@ export interface FlameLevels {
   diff: boolean;
 }
 
-/** flameNodeFromCallTree projects one sample type of a call tree. */
+/** flameNodeFromCallTree projects one sample type of a call tree (iteratively: stacks can be deep). */
 export function flameNodeFromCallTree(node: CallTreeNode, typeIndex: number): FlameNode {
-  return {
-    name: node.name,
-    total: node.total[typeIndex],
-    self: node.self[typeIndex],
-    children: node.children
-      .filter((c) => c.total[typeIndex] !== 0)
-      .map((c) => flameNodeFromCallTree(c, typeIndex)),
-  };
+  return mapTree<CallTreeNode, FlameNode>(
+    node,
+    (n) => n.children,
+    (n) => ({ name: n.name, total: n.total[typeIndex], self: n.self[typeIndex], children: [] }),
+    (n) => n.total[typeIndex] !== 0,
+  );
 }
 
 /**
  * diffFlameNodes aligns two trees by path. In relative mode the base is scaled to the head's
- * total, so colours show shares that moved, not a run that was simply longer.
+ * total, so colours show shares that moved, not a run that was simply longer. The walk keeps its
+ * own stack, so a 100k-frame stack on either side cannot overflow the call stack.
  */
 export function diffFlameNodes(base: FlameNode, head: FlameNode, mode: 'relative' | 'absolute'): FlameNode {
   const scale = mode === 'relative' && base.total > 0 ? head.total / base.total : 1;
-  const merge = (b: FlameNode | undefined, h: FlameNode | undefined): FlameNode => {
-    const names = new Set([...(b?.children ?? []), ...(h?.children ?? [])].map((c) => c.name));
-    const children = [...names].sort().map((name) =>
-      merge(
-        b?.children.find((c) => c.name === name),
-        h?.children.find((c) => c.name === name),
-      ),
-    );
-    return {
-      name: (h ?? b)?.name ?? '',
-      total: h?.total ?? 0,
-      self: h?.self ?? 0,
-      baseTotal: (b?.total ?? 0) * scale,
-      baseSelf: (b?.self ?? 0) * scale,
-      children,
-    };
+  type Pair = { b: FlameNode | undefined; h: FlameNode | undefined };
+  const make = ({ b, h }: Pair): FlameNode => ({
+    name: (h ?? b)?.name ?? '',
+    total: h?.total ?? 0,
+    self: h?.self ?? 0,
+    baseTotal: (b?.total ?? 0) * scale,
+    baseSelf: (b?.self ?? 0) * scale,
+    children: [],
+  });
+  const pairedChildren = ({ b, h }: Pair): Pair[] => {
+    const byName = new Map<string, Pair>();
+    for (const c of b?.children ?? []) if (!byName.has(c.name)) byName.set(c.name, { b: c, h: undefined });
+    for (const c of h?.children ?? []) {
+      const pair = byName.get(c.name);
+      if (!pair) byName.set(c.name, { b: undefined, h: c });
+      else pair.h ??= c;
+    }
+    return [...byName.keys()].sort().map((name) => byName.get(name) as Pair);
   };
-  return merge(base, head);
+  return mapTree<Pair, FlameNode>({ b: base, h: head }, pairedChildren, make);
 }
 
 /**
  * toLevels lays a tree out left to right, children in their given order under their parent.
+ * It also runs in the browser (ui/page.ts sends its source), so it references nothing outside
+ * itself: no deadline checks here; its callers on the server bound the node count.
  * In a diff the width of a bar is both sides added, as Pyroscope draws it: widths stay additive
  * (children never overflow their parent) and removed frames stay visible.
  */

@@ -1,4 +1,5 @@
 import type { Profile } from '../model/profile.js';
+import { checkDeadline } from '../model/work-deadline.js';
 import type { FlameLevels } from './levels.js';
 
 /** ProfileLevelsOptions: which sample type, the node budget, and the root's name. */
@@ -58,6 +59,7 @@ export function profileLevels(
   };
 
   for (const sample of profile.samples) {
+    checkDeadline();
     const value = sample.values[typeIndex];
     let node = 0;
     total[0] += value;
@@ -154,6 +156,7 @@ export function profileLevels(
   let tail = 1;
   for (let q = 0, count = 0; q < tail && count < maxNodes; q++, count++) {
     const n = queue[q];
+    checkDeadline();
     const depth = depthOf[q];
     let idx: number;
     if (n === 0) idx = indexOf(rootName);

@@ -70,6 +70,13 @@ export function parseCollapsedLine(line: string): CollapsedLine | undefined {
   return { frames: stack.split(';'), count };
 }
 
+/** lineEndAfter decodes the last bytes (at most 64) of the line that runs past `from`. */
+function lineEndAfter(bytes: Uint8Array, from: number): string {
+  const newline = bytes.indexOf(0x0a, from);
+  const end = newline < 0 ? bytes.length : newline;
+  return new TextDecoder().decode(bytes.subarray(Math.max(from, end - 64), end));
+}
+
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0b || code === 0x0c || code === 0x0d;
 }
@@ -83,6 +90,9 @@ export function sniffCollapsed(bytes: Uint8Array): boolean {
   const lines = text.split('\n');
   // The last line may be cut in the middle by the prefix limit.
   if (bytes.length > SNIFF_BYTES && lines.length > 1) lines.pop();
+  // A first line longer than the prefix (a 100k-frame stack) is judged by its head and its end,
+  // where the count is: the prefix alone never shows the count.
+  else if (bytes.length > SNIFF_BYTES) lines[0] += lineEndAfter(bytes, SNIFF_BYTES);
   let valid = 0;
   let considered = 0;
   for (const raw of lines) {

@@ -28,6 +28,7 @@ import type {
   Sample,
   ValueType,
 } from '../model/profile.js';
+import { type PprofLimits, pprofLimitError, UNLIMITED_PPROF } from './pprof-limits.js';
 import type { FormatExporter, FormatImporter } from './types.js';
 
 type Numeric = number | bigint;
@@ -98,7 +99,11 @@ function readVarint(bytes: Uint8Array, pos: number): [number, number] | undefine
  * that each tag is a Profile field with the right wire type and each length stays in bounds.
  * pprof-format itself silently accepts a length running past the end.
  */
-function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): FramingResult {
+function checkFraming(
+  bytes: Uint8Array,
+  maxFields = Number.POSITIVE_INFINITY,
+  limits: PprofLimits = UNLIMITED_PPROF,
+): FramingResult {
   const result: FramingResult = {
     ok: true,
     offset: 0,
@@ -116,6 +121,7 @@ function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): 
   const fail = (offset: number, reason: string): FramingResult =>
     Object.assign(result, { ok: false, offset, reason });
   let pos = 0;
+  let sampleTypes = 0;
   while (pos < bytes.length && result.fields < maxFields) {
     const tagStart = pos;
     const tag = readVarint(bytes, pos);
@@ -145,6 +151,14 @@ function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): 
         result.samplePayloadEnds.push(pos);
         result.ownSpans.push(tagStart, pos);
       } else if (field === 6) {
+        if (len[0] > limits.maxStringBytes)
+          throw pprofLimitError(
+            `string of ${len[0]} bytes at byte ${tagStart}`,
+            limits.maxStringBytes,
+            'maxStringBytes',
+          );
+        if (result.stringSpans.length / 2 >= limits.maxStrings)
+          throw pprofLimitError('string table entries', limits.maxStrings, 'maxStrings');
         result.stringSpans.push(len[1], pos);
         result.ownSpans.push(tagStart, pos);
       }
@@ -153,9 +167,25 @@ function checkFraming(bytes: Uint8Array, maxFields = Number.POSITIVE_INFINITY): 
     else if (field === 4) result.locationOffsets.push(tagStart);
     else if (field === 5) result.functionOffsets.push(tagStart);
     else if (field === 3) result.mappingOffsets.push(tagStart);
+    else if (field === 1) sampleTypes++;
+    checkTableSizes(result, sampleTypes, limits);
     result.fields++;
   }
   return result;
+}
+
+/** checkTableSizes throws when a table of the message being framed passed its bound. */
+function checkTableSizes(framing: FramingResult, sampleTypes: number, limits: PprofLimits): void {
+  if (framing.sampleOffsets.length > limits.maxSamples)
+    throw pprofLimitError('samples', limits.maxSamples, 'maxSamples');
+  if (framing.locationOffsets.length > limits.maxLocations)
+    throw pprofLimitError('locations', limits.maxLocations, 'maxLocations');
+  if (framing.functionOffsets.length > limits.maxFunctions)
+    throw pprofLimitError('functions', limits.maxFunctions, 'maxFunctions');
+  if (framing.mappingOffsets.length > limits.maxMappings)
+    throw pprofLimitError('mappings', limits.maxMappings, 'maxMappings');
+  if (sampleTypes > limits.maxSampleTypes)
+    throw pprofLimitError('sample types', limits.maxSampleTypes, 'maxSampleTypes');
 }
 
 /**
@@ -392,6 +422,7 @@ class SampleReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly fail: (message: string) => never,
+    private readonly limits: PprofLimits,
   ) {}
 
   /** varint reads an unsigned varint; beyond 2^53 it returns a bigint of the raw 64 bits. */
@@ -428,8 +459,10 @@ class SampleReader {
     return BigInt.asUintN(64, value);
   }
 
-  private repeated(out: Numeric[], wire: number, end: number): void {
+  /** repeated appends a packed or unpacked number field, refusing more than `max` in all. */
+  private repeated(out: Numeric[], wire: number, end: number, max: number, bound: () => never): void {
     if (wire === WIRE_VARINT) {
+      if (out.length >= max) bound();
       out.push(this.varint(end));
       return;
     }
@@ -437,7 +470,10 @@ class SampleReader {
     const len = this.varint(end);
     const stop = this.pos + Number(len);
     if (stop > end) this.fail('packed field runs past the sample');
-    while (this.pos < stop) out.push(this.varint(stop));
+    while (this.pos < stop) {
+      if (out.length >= max) bound();
+      out.push(this.varint(stop));
+    }
   }
 
   private skip(wire: number, end: number): void {
@@ -464,9 +500,18 @@ class SampleReader {
       const tag = Number(this.varint(end));
       const field = tag >>> 3;
       const wire = tag & 7;
-      if (field === 1) this.repeated(sample.locationId, wire, end);
-      else if (field === 2) this.repeated(sample.value, wire, end);
+      const limits = this.limits;
+      if (field === 1)
+        this.repeated(sample.locationId, wire, end, limits.maxStackDepth, () => {
+          throw pprofLimitError('stack depth', limits.maxStackDepth, 'maxStackDepth');
+        });
+      else if (field === 2)
+        this.repeated(sample.value, wire, end, limits.maxSampleTypes, () => {
+          throw pprofLimitError('values in a sample', limits.maxSampleTypes, 'maxSampleTypes');
+        });
       else if (field === 3 && wire === WIRE_LEN) {
+        if (sample.label.length >= limits.maxLabelsPerSample)
+          throw pprofLimitError('labels in a sample', limits.maxLabelsPerSample, 'maxLabelsPerSample');
         const len = Number(this.varint(end));
         if (this.pos + len > end) this.fail('label runs past the sample');
         sample.label.push(this.label(len));
@@ -514,6 +559,7 @@ function decodeProtobuf(
   bytes: Uint8Array,
   source: string,
   framing: FramingResult,
+  limits: PprofLimits,
 ): { pb: PbProfile; samples: RawSample[]; strings: string[] } {
   let pb: PbProfile;
   try {
@@ -523,13 +569,17 @@ function decodeProtobuf(
   }
   const samples = new Array<RawSample>(framing.sampleOffsets.length);
   let current = 0;
-  const reader = new SampleReader(bytes, (message) => {
-    throw new FormatError(
-      'pprof',
-      `sample #${current + 1}: ${message}`,
-      `${source}, byte offset ${framing.sampleOffsets[current]}`,
-    );
-  });
+  const reader = new SampleReader(
+    bytes,
+    (message) => {
+      throw new FormatError(
+        'pprof',
+        `sample #${current + 1}: ${message}`,
+        `${source}, byte offset ${framing.sampleOffsets[current]}`,
+      );
+    },
+    limits,
+  );
   for (; current < samples.length; current++) {
     samples[current] = reader.read(framing.samplePayloadStarts[current], framing.samplePayloadEnds[current]);
   }
@@ -538,15 +588,20 @@ function decodeProtobuf(
 
 /**
  * importPprof reads a profile.proto message, gzipped or not. Throws FormatError naming the
- * source and, where it can, the byte offset of the broken message.
+ * source and, where it can, the byte offset of the broken message, and InputLimitError naming
+ * the bound when a table, a string or a sample passes `limits` (checked while decoding).
  */
-export function importPprof(input: Uint8Array, source: string): Profile {
+export function importPprof(
+  input: Uint8Array,
+  source: string,
+  limits: PprofLimits = UNLIMITED_PPROF,
+): Profile {
   const unzipped = maybeGunzip(input, source);
   // A plain Uint8Array view: Buffer's subarray is several times slower, and the codec takes many.
   const bytes = new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
-  const framing = checkFraming(bytes);
+  const framing = checkFraming(bytes, Number.POSITIVE_INFINITY, limits);
   if (!framing.ok) throw new FormatError('pprof', framing.reason, `${source}, byte offset ${framing.offset}`);
-  const { pb, samples: rawSamples, strings } = decodeProtobuf(bytes, source, framing);
+  const { pb, samples: rawSamples, strings } = decodeProtobuf(bytes, source, framing, limits);
   const ctx: Ctx = { source, strings: strings.length > 0 ? strings : [''], framing };
   if (ctx.strings[0] !== '')
     throw broken(ctx, `string table entry 0 must be empty, got ${JSON.stringify(ctx.strings[0])}`);

@@ -1,4 +1,5 @@
 import type { Profile } from './profile.js';
+import { checkDeadline } from './work-deadline.js';
 
 /**
  * CallTreeNode is one node of the call tree: a function reached by one path from the root.
@@ -31,6 +32,7 @@ export function buildCallTree(profile: Profile): CallTree {
   const functionIds: number[] = [];
 
   for (const sample of profile.samples) {
+    checkDeadline();
     functionIds.length = 0;
     for (let i = sample.locationIds.length - 1; i >= 0; i--) {
       const loc = profile.locations[sample.locationIds[i] - 1];
@@ -79,6 +81,7 @@ function sortChildren(node: CallTreeNode): void {
   const stack = [node];
   while (stack.length > 0) {
     const n = stack.pop() as CallTreeNode;
+    checkDeadline();
     n.children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const c of n.children) stack.push(c);
   }

@@ -2,11 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { type AccessOptions, checkToken, tenantForToken } from './access.js';
 import type { SourceIndex } from './diagnosis/source-index.js';
 import type { DiskFullState } from './disk-full.js';
+import type { DecodePool } from './ingest/decode-pool.js';
 import type { IngestAdmission } from './ingest/ingest-admission.js';
 import type { IngestDedup } from './ingest/ingest-dedup.js';
 import type { MetricsRegistry } from './metrics.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query/query-limits.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SeriesCap } from './series-cap.js';
 import type { ProfileStore } from './store/types.js';
 import type { TenantCap } from './tenant-cap.js';
 
@@ -23,6 +25,10 @@ export interface ServerContext {
   diskFull?: DiskFullState;
   /** tenantCap bounds the distinct tenants ingest may create. */
   tenantCap?: TenantCap;
+  /** seriesCap bounds the distinct series (label sets) of each tenant. */
+  seriesCap?: SeriesCap;
+  /** decodePool decodes ingest bodies off the event loop; none: on it. */
+  decodePool?: DecodePool;
   /** dedup answers a retried ingest without storing it twice (ingest-dedup.ts). */
   dedup?: IngestDedup;
   /** queryLimits bound ranges, points, series and nodes; none: DEFAULT_QUERY_LIMITS. */

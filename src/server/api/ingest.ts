@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize, bodyBytes, HttpError, queryParams, type ServerContext } from '../context.js';
+import { type DecodeJob, runDecodeJob } from '../ingest/decode-job.js';
 import type { AdmissionTicket } from '../ingest/ingest-admission.js';
 import { ingestKey } from '../ingest/ingest-dedup.js';
-import { decodeIngest } from '../ingest/ingest-request.js';
 import { StoreBusyError } from '../store/store-busy.js';
 import type { ProfileWrite } from '../store/types.js';
 
@@ -20,13 +20,19 @@ export function registerIngestRoutes(app: FastifyInstance, ctx: ServerContext): 
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => admitIngest(ctx, req, reply);
   const legacy = async (req: FastifyRequest) => {
     return ingest(ctx, req, 'ingest', (body, chargeDecoded) =>
-      decodeIngest({
-        query: queryParams(req),
-        contentType: req.headers['content-type'],
-        body,
-        maxDecompressedBytes: ctx.maxDecompressedBytes,
+      decodeOffLoop(
+        ctx,
+        {
+          kind: 'ingest',
+          input: {
+            query: queryParams(req),
+            contentType: req.headers['content-type'],
+            body,
+            maxDecompressedBytes: ctx.maxDecompressedBytes,
+          },
+        },
         chargeDecoded,
-      }),
+      ),
     );
   };
   app.post('/ingest', { onRequest }, async (req, reply) => {
@@ -93,7 +99,7 @@ async function ingest(
   ctx: ServerContext,
   req: FastifyRequest,
   route: string,
-  decode: (body: Uint8Array, chargeDecoded: (bytes: number) => void) => ProfileWrite[],
+  decode: (body: Uint8Array, chargeDecoded: (bytes: number) => void) => Promise<ProfileWrite[]>,
 ): Promise<void> {
   const admitted = admittedRequests.get(req);
   if (!admitted) throw new Error('ingest route without admission');
@@ -119,7 +125,7 @@ export async function ingestWrites(
   tenant: string,
   route: string,
   receivedBytes: number,
-  decode: () => ProfileWrite[],
+  decode: () => Promise<ProfileWrite[]>,
   key?: string,
 ): Promise<void> {
   const started = performance.now();
@@ -127,7 +133,7 @@ export async function ingestWrites(
   try {
     let written = 0;
     const store = async () => {
-      const writes = decode();
+      const writes = await decode();
       if (writes.length > 0) await writeOrBusy(ctx, tenant, writes);
       if (writes.length > 0) ctx.diskFull?.noteWrite();
       written = writes.length;
@@ -148,10 +154,24 @@ export async function ingestWrites(
 }
 
 /**
+ * decodeOffLoop decodes on the server's worker pool when it has one, so a large body never holds
+ * the event loop; without one (decodeWorkers: 0) on this thread.
+ */
+export function decodeOffLoop(
+  ctx: ServerContext,
+  job: DecodeJob,
+  chargeDecoded?: (bytes: number) => void,
+): Promise<ProfileWrite[]> {
+  if (ctx.decodePool) return ctx.decodePool.decode(job, chargeDecoded);
+  return Promise.resolve().then(() => runDecodeJob(job, chargeDecoded));
+}
+
+/**
  * writeOrBusy answers a full write queue with 503 + Retry-After, which agents back off on (as an
  * HttpError, so the Connect layer maps it too).
  */
 async function writeOrBusy(ctx: ServerContext, tenant: string, writes: ProfileWrite[]): Promise<void> {
+  await ctx.seriesCap?.admit(ctx.store, tenant, writes);
   try {
     await ctx.store.write(tenant, writes);
   } catch (err) {

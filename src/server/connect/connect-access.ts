@@ -1,6 +1,7 @@
 import { createContextKey, type HandlerContext, type Interceptor } from '@connectrpc/connect';
+import { runWithDeadline } from '../../model/work-deadline.js';
 import { checkToken, tenantOf } from '../access.js';
-import type { ServerContext } from '../context.js';
+import { queryLimitsOf, type ServerContext } from '../context.js';
 import { toConnectError } from './connect-errors.js';
 import { PusherService } from './gen/push/v1/push_pb.js';
 
@@ -19,7 +20,8 @@ export function tenantOfCall(context: HandlerContext): string {
  * accessInterceptor applies the server's access rules to every Connect, gRPC and gRPC-web call,
  * the same as the HTTP routes (access.ts): the ingest token for PusherService, the read token
  * for everything else, the tenant from `X-Scope-OrgID`. It also turns every error the handler
- * throws into a ConnectError with the right code, and times queries for /metrics.
+ * throws into a ConnectError with the right code, runs queries under the per-query deadline
+ * (limits.queryTimeoutMs), and times them for /metrics.
  */
 export function accessInterceptor(ctx: ServerContext): Interceptor {
   return (next) => async (req) => {
@@ -31,7 +33,8 @@ export function accessInterceptor(ctx: ServerContext): Interceptor {
         ingest ? ctx.access.ingestTokens : ctx.access.readTokens,
       );
       req.contextValues.set(tenantKey, tenantOf(req.header.get('x-scope-orgid') ?? undefined, ctx.access));
-      return await next(req);
+      // Queries run under the per-query deadline (model/work-deadline.ts); pushes do not.
+      return await (ingest ? next(req) : runWithDeadline(queryLimitsOf(ctx).timeoutMs, () => next(req)));
     } catch (err) {
       throw toConnectError(err);
     } finally {

@@ -1,7 +1,9 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { DeadlineExceededError } from '../../model/work-deadline.js';
 import { AccessError } from '../access.js';
 import { HttpError } from '../context.js';
 import { IngestError } from '../ingest/ingest-request.js';
+import { DEADLINE_RETRY_AFTER_SECONDS } from '../query/query-deadline-routes.js';
 import { QueryLimitError } from '../query/query-limits.js';
 import { QueryError } from '../query/resolve-query.js';
 import { SelectorSyntaxError } from '../store/label-matchers.js';
@@ -24,6 +26,10 @@ export function toConnectError(err: unknown): ConnectError {
     err instanceof UserRegexError
   )
     return new ConnectError(message, Code.InvalidArgument);
+  if (err instanceof DeadlineExceededError)
+    return new ConnectError(message, Code.Unavailable, {
+      'retry-after': String(DEADLINE_RETRY_AFTER_SECONDS),
+    });
   if (err instanceof HttpError) return new ConnectError(message, codeOfStatus(err.status), err.headers);
   if (err instanceof IngestError || err instanceof AccessError)
     return new ConnectError(message, codeOfStatus(err.status));

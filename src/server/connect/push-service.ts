@@ -1,8 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ingestWrites, takeIngestRate } from '../api/ingest.js';
+import { decodeOffLoop, ingestWrites, takeIngestRate } from '../api/ingest.js';
 import { HttpError, type ServerContext } from '../context.js';
 import { ingestKey } from '../ingest/ingest-dedup.js';
-import { decodePushSeries } from '../ingest/ingest-request.js';
 import { StoreBusyError } from '../store/store-busy.js';
 import { tenantOfCall } from './connect-access.js';
 import type { PusherService } from './gen/push/v1/push_pb.js';
@@ -40,10 +39,11 @@ export function pusherService(ctx: ServerContext): ServiceImpl<typeof PusherServ
           'push',
           received,
           () =>
-            decodePushSeries(series, {
-              maxDecompressedBytes: ctx.maxDecompressedBytes,
-              chargeDecoded: ticket?.chargeDecoded,
-            }),
+            decodeOffLoop(
+              ctx,
+              { kind: 'push', series, maxDecompressedBytes: ctx.maxDecompressedBytes },
+              ticket?.chargeDecoded,
+            ),
           key,
         );
       } finally {

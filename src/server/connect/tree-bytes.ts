@@ -1,4 +1,5 @@
 import type { Flamebearer } from '../../formats/flamebearer.js';
+import { walkPreOrder } from '../../model/map-tree.js';
 
 /**
  * flamebearerToTreeBytes writes a (possibly truncated) flame graph as Pyroscope's serialized
@@ -11,16 +12,17 @@ import type { Flamebearer } from '../../formats/flamebearer.js';
 export function flamebearerToTreeBytes(fb: Flamebearer): Uint8Array {
   const out = new ByteWriter();
   const rows = fb.levels.map(absoluteRow);
-  const write = (depth: number, node: RowNode, name: string) => {
+  const root = rows[0]?.[0];
+  if (!root) return new Uint8Array(0);
+  // Pre-order with an explicit stack: a 100k-frame stack must not overflow the call stack.
+  type Placed = { depth: number; node: RowNode; name: string };
+  walkPreOrder<Placed>({ depth: 0, node: root, name: '' }, ({ depth, node, name }) => {
     const children = childrenOf(rows[depth + 1] ?? [], node);
     out.string(name);
     out.uvarint(node.self);
     out.uvarint(children.length);
-    for (const child of children) write(depth + 1, child, fb.names[child.name] ?? '');
-  };
-  const root = rows[0]?.[0];
-  if (!root) return new Uint8Array(0);
-  write(0, root, '');
+    return children.map((child) => ({ depth: depth + 1, node: child, name: fb.names[child.name] ?? '' }));
+  });
   return out.bytes();
 }
 

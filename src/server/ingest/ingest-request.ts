@@ -3,6 +3,7 @@ import { parseCollapsedLine } from '../../formats/collapsed.js';
 import { decodeLabelsSnapshot } from '../../formats/jfr/labels.js';
 import { importFromJfr } from '../../formats/jfr.js';
 import { importPprof } from '../../formats/pprof.js';
+import { INGEST_PPROF_LIMITS } from '../../formats/pprof-limits.js';
 import { speedscopeImporter } from '../../formats/speedscope.js';
 import { maybeGunzip } from '../../io/decompress.js';
 import type { Profile } from '../../model/profile.js';
@@ -93,7 +94,7 @@ export function decodePushSeries(
       }
       if (!labels[SERVICE_NAME_LABEL]) labels[SERVICE_NAME_LABEL] = 'unknown_service';
       for (const sample of s.samples) {
-        const profile = importPprof(payloadOf(input, sample.rawProfile), SOURCE);
+        const profile = importPprof(payloadOf(input, sample.rawProfile), SOURCE, INGEST_PPROF_LIMITS);
         const name = metric || pprofMetricName(profile);
         const timeNanos = validTime(profile.timeNanos) ? profile.timeNanos : now;
         writes.push(
@@ -320,7 +321,7 @@ function ingestPprof(
       }
     }
   }
-  const profile = importPprof(gunzip(bytes), SOURCE);
+  const profile = importPprof(gunzip(bytes), SOURCE, INGEST_PPROF_LIMITS);
   const metric = pprofMetricName(profile, config);
   // Old agents write 0 or microseconds into time_nanos; Pyroscope then uses `from`.
   const timeNanos = validTime(profile.timeNanos) ? profile.timeNanos : md.fromNanos;

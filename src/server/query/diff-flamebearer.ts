@@ -2,6 +2,7 @@ import { diffFlameNodes, type FlameNode } from '../../flamegraph/levels.js';
 import type { FlamebearerMetadata } from '../../formats/flamebearer.js';
 import { pyroscopeUnits } from '../../formats/flamebearer.js';
 import { functionIdentity, identifySides } from '../../model/function-identity.js';
+import { mapTree, walkPreOrder } from '../../model/map-tree.js';
 import type { Profile } from '../../model/profile.js';
 import { buildCallTree, type CallTreeNode } from '../../model/tree.js';
 
@@ -41,7 +42,9 @@ export function diffToFlamebearer(left: Profile, right: Profile, name = ''): Dif
   const nameIndex = new Map<string, number>([['total', 0]]);
   const rows: number[][] = [];
   let maxSelf = 0;
-  const walk = (node: FlameNode, depth: number, xL: number, xR: number) => {
+  // An explicit stack, not recursion: a 100k-frame stack must not overflow the call stack.
+  type Placed = { node: FlameNode; depth: number; xL: number; xR: number };
+  walkPreOrder<Placed>({ node: root, depth: 0, xL: 0, xR: 0 }, ({ node, depth, xL, xR }) => {
     const display = displayName(node.name);
     let idx = nameIndex.get(display);
     if (idx === undefined || depth === 0) {
@@ -58,14 +61,15 @@ export function diffToFlamebearer(left: Profile, right: Profile, name = ''): Dif
     maxSelf = Math.max(maxSelf, selfL, node.self);
     let cl = xL + selfL;
     let cr = xR + node.self;
+    const children: Placed[] = [];
     for (const child of node.children) {
       if ((child.baseTotal ?? 0) === 0 && child.total === 0) continue;
-      walk(child, depth + 1, cl, cr);
+      children.push({ node: child, depth: depth + 1, xL: cl, xR: cr });
       cl += child.baseTotal ?? 0;
       cr += child.total;
     }
-  };
-  walk(root, 0, 0, 0);
+    return children;
+  });
   for (const row of rows) {
     let endL = 0;
     let endR = 0;
@@ -93,14 +97,20 @@ export function diffToFlamebearer(left: Profile, right: Profile, name = ''): Dif
 }
 
 /** identityNode is the call tree as flame nodes named by function identity, for matching. */
-function identityNode(node: CallTreeNode, p: Profile): FlameNode {
-  const fn = node.functionId > 0 ? p.functions[node.functionId - 1] : undefined;
-  return {
-    name: fn ? functionIdentity(fn.name, fn.filename) : node.name,
-    total: node.total[0] ?? 0,
-    self: node.self[0] ?? 0,
-    children: node.children.map((c) => identityNode(c, p)),
-  };
+function identityNode(root: CallTreeNode, p: Profile): FlameNode {
+  return mapTree<CallTreeNode, FlameNode>(
+    root,
+    (node) => node.children,
+    (node) => {
+      const fn = node.functionId > 0 ? p.functions[node.functionId - 1] : undefined;
+      return {
+        name: fn ? functionIdentity(fn.name, fn.filename) : node.name,
+        total: node.total[0] ?? 0,
+        self: node.self[0] ?? 0,
+        children: [],
+      };
+    },
+  );
 }
 
 /** displayName drops the location part of an identity: the flamebearer shows names. */
@@ -109,11 +119,10 @@ function displayName(identity: string): string {
   return cut < 0 ? identity : identity.slice(0, cut);
 }
 
-function roundNode(n: FlameNode): FlameNode {
-  return {
-    name: n.name,
-    total: Math.round(n.total),
-    self: Math.round(n.self),
-    children: n.children.map(roundNode),
-  };
+function roundNode(root: FlameNode): FlameNode {
+  return mapTree<FlameNode, FlameNode>(
+    root,
+    (n) => n.children,
+    (n) => ({ name: n.name, total: Math.round(n.total), self: Math.round(n.self), children: [] }),
+  );
 }

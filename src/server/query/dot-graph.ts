@@ -1,5 +1,6 @@
 import type { Profile } from '../../model/profile.js';
 import { frameNamesRootFirst } from '../../model/profile.js';
+import { checkDeadline } from '../../model/work-deadline.js';
 
 /** DotOptions: which value to draw and how many functions to keep. */
 export interface DotOptions {
@@ -30,6 +31,7 @@ export function profileToDot(profile: Profile, options: DotOptions = {}): string
   const edges = new Map<string, number>();
   let total = 0;
   for (const sample of profile.samples) {
+    checkDeadline();
     const value = sample.values[typeIndex] ?? 0;
     if (value === 0) continue;
     total += value;

@@ -18,6 +18,11 @@ export interface QueryLimits {
   maxSeries: number;
   /** maxNodes: the largest flame graph `maxNodes` a request may ask for. */
   maxNodes: number;
+  /**
+   * timeoutMs: the per-query deadline (config `limits.queryTimeoutMs`); a query still computing
+   * past it is stopped and answered 503, so it cannot hold the event loop. 0 means none.
+   */
+  timeoutMs: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -25,6 +30,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxPointsPerSeries: 11_000,
   maxSeries: 5_000,
   maxNodes: 65_536,
+  timeoutMs: 5_000,
 };
 
 /** QueryLimitError: a query over a limit or with an impossible time; the HTTP layer answers 400. */

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
+import { checkDeadline, checkDeadlineNow } from '../../model/work-deadline.js';
 import { parseProfileTypeId } from '../profile-type.js';
 import * as ids from './clickhouse-ids.js';
 import { labelValueSql, seriesWhereSql } from './clickhouse-matchers.js';
@@ -429,7 +430,9 @@ export class ClickHouseStore implements ProfileStore {
     if (rows.some(([id]) => !this.resolvable(id))) await this.loadTreesOf(where);
     // One location per frame name; a stack's leaf-first location list is its parent chain.
     const locationOfFrame = new Map<string, number>();
+    checkDeadlineNow();
     for (const [stackId, value] of rows) {
+      checkDeadline();
       const locs: number[] = [];
       for (let id = stackId; id !== '0'; ) {
         const node = this.nodes.get(id);

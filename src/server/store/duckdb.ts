@@ -12,6 +12,7 @@ import {
 } from '@duckdb/node-api';
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
+import { checkDeadline, checkDeadlineNow } from '../../model/work-deadline.js';
 import { parseProfileTypeId } from '../profile-type.js';
 import { compileMatchers } from './label-matchers.js';
 import { StackTree } from './stack-tree.js';
@@ -92,6 +93,14 @@ interface QueuedWrite {
   profiles: readonly ProfileWrite[];
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** YIELD_EVERY_STACKS: stacks interned between two turns of the event loop during a commit. */
+const YIELD_EVERY_STACKS = 2048;
+
+/** yieldToEventLoop lets pending I/O callbacks (other requests) run before the work goes on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** openDuckDbStore opens (creating if needed) the embedded store in a directory. */
@@ -310,6 +319,8 @@ export class DuckDbStore implements ProfileStore {
           const sums = new Map<number, number>();
           let total = 0;
           for (let i = 0; i < p.stacks.length; i++) {
+            // A large profile's stacks take seconds to intern: let health checks and queries in.
+            if (i % YIELD_EVERY_STACKS === YIELD_EVERY_STACKS - 1) await yieldToEventLoop();
             const v = p.values[i];
             if (!v) continue;
             const id = this.tree.intern(treeId, p.stacks[i]);
@@ -408,7 +419,9 @@ export class DuckDbStore implements ProfileStore {
     );
     // One location per frame name; a stack's leaf-first location list is its parent chain.
     const locationOfFrame = new Map<string, number>();
+    checkDeadlineNow();
     for (const [stackId, value] of rows) {
+      checkDeadline();
       const ids: number[] = [];
       for (let id = Number(stackId); id !== 0; id = this.tree.parent(id)) {
         const name = this.tree.frameName(id);
