@@ -77,7 +77,7 @@ interface ServerConfig {
     maxPointsPerSeries?: number;
     maxSeries?: number;
     maxNodes?: number;
-    /** queryTimeoutMs: the per-query deadline (503 past it); default 5 s, 0 = none. */
+    /** queryTimeoutMs: the per-query deadline (503 past it); default 30 s, 0 = none. */
     queryTimeoutMs?: number;
     /** shutdownTimeoutMs: after SIGTERM, exit even if requests are still running; default 10 s. */
     shutdownTimeoutMs?: number;
