@@ -13,9 +13,9 @@ npm run --silent lint
 # the CI diff's whole-run statistics, the diagnosis and real-world scorecards, which already run
 # two programs at a time) run one file at a time after the rest: beside another test file on 2
 # cores they measure the neighbour as much as the program.
-timed='test/e2e/(run-target-metrics|run-thread-roles|diff-checkouts|diagnosis-fixtures|realworld-fixtures)\.test\.ts$'
+timed='test/(e2e/(run-target-metrics|run-thread-roles|diff-checkouts|diagnosis-fixtures|realworld-fixtures)|server/decode-off-loop)\.test\.ts$'
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort | grep -Ev "$timed")
-mapfile -t timed_files < <(find test/e2e -name '*.test.ts' | sort | grep -E "$timed")
+mapfile -t timed_files < <(find test -name '*.test.ts' | sort | grep -E "$timed")
 echo "test: ${#files[@]} test files, then ${#timed_files[@]} timing-sensitive files alone" >&2
 # Conformance tests read ../shared/corpora (or AUTOPROF_CORPORA) and skip loudly without it.
 status=0
