@@ -138,6 +138,9 @@ function waitClosed(socket: Socket, capMs: number): Promise<number> {
       resolve(performance.now() - started);
     });
     socket.on('error', () => {});
+    // Read what the server sends (a connection over the cap gets a 503 before it is closed):
+    // a paused socket never sees its end.
+    socket.resume();
   });
 }
 
